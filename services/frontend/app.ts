@@ -1,0 +1,56 @@
+import helmet from '@fastify/helmet';
+import { localIdentity } from '../shared/identity.ts';
+import { createLogger } from '../shared/logger.ts';
+import { edgeRequestId } from '../shared/request-id.ts';
+import type { Deps } from '../shared/run.ts';
+import { createServer } from '../shared/server.ts';
+import { BackendClient } from './backend-client.ts';
+import type { FrontendConfig } from './config.ts';
+import { healthRoutes } from './routes/health.ts';
+import { helloRoute } from './routes/hello.ts';
+import { pageRoutes } from './routes/page.ts';
+
+export const SERVICE = 'frontend';
+
+/** The frontend's HTTP app, without listening: main.ts and the tests decide where it runs. */
+export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
+  const identity = deps.identity ?? localIdentity(SERVICE);
+  const app = createServer({
+    logger: deps.logger ?? createLogger({ service: SERVICE, level: 'silent' }),
+    requestId: edgeRequestId,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+  });
+  const backend = new BackendClient({
+    origin: config.backendUrl,
+    connections: config.backendConnections,
+    connectTimeoutMs: config.backendConnectTimeoutMs,
+    timeoutMs: config.backendTimeoutMs,
+  });
+  // Closed after the server has stopped and in-flight requests are done.
+  app.addHook('onClose', () => backend.close());
+
+  // Security headers on every answer, HTML and JSON; the page needs nothing
+  // beyond its own origin, so the CSP allows nothing else.
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // The task may be served over plain HTTP (an ALB without a certificate).
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+
+  healthRoutes(app, backend);
+  helloRoute(app, backend, identity);
+  pageRoutes(app, identity);
+  return app;
+}

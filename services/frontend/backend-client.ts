@@ -1,0 +1,87 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { HttpError } from '../shared/errors.ts';
+import { REQUEST_ID_HEADER } from '../shared/request-id.ts';
+import type { BackendHello } from '../shared/schemas.ts';
+
+export interface BackendClientOptions {
+  readonly origin: string;
+  readonly connections: number;
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+}
+
+/** A backend answer and how long the localhost hop took, in milliseconds. */
+export interface Hop<T> {
+  readonly body: T;
+  readonly ms: number;
+}
+
+// undici's error codes, grouped by what they tell the caller.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const TOO_SLOW = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * Maps a failed call to what the caller of the frontend sees: 503 when the
+ * backend cannot be reached (down, refusing, restarting, draining), 504 when
+ * it is too slow, 502 when it answers something we cannot use.
+ */
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TOO_SLOW.has(code)) {
+    return new HttpError(504, 'backend_timeout', 'The backend did not answer in time.', { cause: error });
+  }
+  if (typeof code === 'string' && UNREACHABLE.has(code)) {
+    return new HttpError(503, 'backend_unavailable', 'The backend cannot be reached.', { cause: error });
+  }
+  return new HttpError(502, 'backend_error', 'The backend sent an answer the frontend cannot use.', { cause: error });
+}
+
+/** The frontend's one way to the backend: a long-lived pool of keep-alive connections. */
+export class BackendClient {
+  readonly #pool: Pool;
+
+  constructor(options: BackendClientOptions) {
+    this.#pool = new Pool(options.origin, {
+      connections: options.connections,
+      connectTimeout: options.connectTimeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      // Shorter than the backend's keep-alive timeout, so we never reuse a
+      // connection the backend is about to close.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 4_000,
+    });
+  }
+
+  /** GET a path; resolves with the parsed JSON of a 200, throws an HttpError otherwise. */
+  async #getJson<T>(path: string, requestId: string): Promise<Hop<T>> {
+    const started = performance.now();
+    try {
+      const res = await this.#pool.request({ method: 'GET', path, headers: { [REQUEST_ID_HEADER]: requestId } });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw res.statusCode === 503
+          ? new HttpError(503, 'backend_unavailable', 'The backend is not accepting requests (starting or stopping).')
+          : new HttpError(502, 'backend_error', `The backend answered with status ${res.statusCode}.`);
+      }
+      const body = (await res.body.json()) as T;
+      return { body, ms: Math.round((performance.now() - started) * 1000) / 1000 };
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  }
+
+  hello(name: string, requestId: string): Promise<Hop<BackendHello>> {
+    return this.#getJson(`/hello?name=${encodeURIComponent(name)}`, requestId);
+  }
+
+  async health(requestId: string): Promise<void> {
+    await this.#getJson('/health', requestId);
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

@@ -1,0 +1,23 @@
+import { serviceSettings } from '../shared/config.ts';
+import { integer, loadConfig, origin, type ConfigOf, type Env } from '../shared/env.ts';
+
+export const frontendSettings = {
+  ...serviceSettings({ host: '0.0.0.0', port: 3000 }),
+  // The backend shares the task's network namespace: localhost is the task.
+  backendUrl: origin('BACKEND_URL', 'http://localhost:8080'),
+  // Connections kept open to the backend; requests beyond them wait in the pool's queue.
+  backendConnections: integer('BACKEND_CONNECTIONS', 16, 1, 1024),
+  // Connecting over loopback takes microseconds; a slow connect means the backend is stuck.
+  backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 1_000, 10, 60_000),
+  // Time allowed for the backend's headers, then again for its body: past it, a 504.
+  backendTimeoutMs: integer('BACKEND_TIMEOUT_MS', 2_000, 10, 60_000),
+  // The ALB's idle timeout is 60 s: keep connections open longer, or the ALB
+  // may send a request on a connection we are closing (a 502 for the caller).
+  keepAliveTimeoutMs: integer('KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 4_000_000),
+} as const;
+
+export type FrontendConfig = ConfigOf<typeof frontendSettings>;
+
+export function loadFrontendConfig(env: Env): FrontendConfig {
+  return loadConfig(frontendSettings, env);
+}

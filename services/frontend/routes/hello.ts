@@ -1,0 +1,14 @@
+import { errorResponses, FrontendHello, HelloQuery, type Identity } from '../../shared/schemas.ts';
+import type { App } from '../../shared/server.ts';
+import type { BackendClient } from '../backend-client.ts';
+
+export function helloRoute(app: App, backend: BackendClient, identity: Identity): void {
+  app.get(
+    '/api/hello',
+    { schema: { querystring: HelloQuery, response: { 200: FrontendHello, ...errorResponses } } },
+    async (request) => {
+      const hop = await backend.hello(request.query.name, request.id);
+      return { backend: hop.body, frontend: identity, hopMs: hop.ms };
+    },
+  );
+}

@@ -1,0 +1,94 @@
+import type { serviceSettings } from './config.ts';
+import { ConfigError, type ConfigOf, type Env } from './env.ts';
+import { resolveIdentity } from './identity.ts';
+import { createLogger, createPrettyLogger, type Logger } from './logger.ts';
+import type { Identity } from './schemas.ts';
+
+export type ServiceConfig = ConfigOf<ReturnType<typeof serviceSettings>>;
+
+export interface Deps {
+  readonly logger: Logger;
+  readonly identity: Identity;
+}
+
+/** What runService needs of an app: Fastify's listen and close. */
+export interface Listenable {
+  listen(options: { host: string; port: number }): Promise<string>;
+  close(): Promise<unknown>;
+}
+
+export interface Service<C extends ServiceConfig> {
+  readonly name: string;
+  readonly loadConfig: (env: Env) => C;
+  readonly buildApp: (config: C, deps: Deps) => Listenable;
+}
+
+function loadOrExit<C extends ServiceConfig>(service: Service<C>): C {
+  try {
+    return service.loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // One line a person can act on, no stack trace.
+    process.stderr.write(`${service.name}: configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function loggerFor(name: string, config: ServiceConfig): Promise<Logger> {
+  const options = { service: name, level: config.logLevel };
+  if (config.logFormat === 'json') return createLogger(options);
+  try {
+    return await createPrettyLogger(options);
+  } catch {
+    const logger = createLogger(options);
+    logger.warn('LOG_FORMAT=pretty needs the pino-pretty dev dependency; logging JSON');
+    return logger;
+  }
+}
+
+/**
+ * The process around an app: config from the environment, the logger,
+ * listen, and a graceful stop on SIGTERM (ECS, docker stop) or SIGINT (Ctrl-C):
+ * new requests get 503 at once, in-flight ones finish, then the process exits 0,
+ * or 1 if draining takes longer than SHUTDOWN_TIMEOUT_MS.
+ */
+export async function runService<C extends ServiceConfig>(service: Service<C>): Promise<void> {
+  const config = loadOrExit(service);
+  const logger = await loggerFor(service.name, config);
+
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
+
+  const identity = await resolveIdentity(service.name, config.metadataUri, logger);
+  const app = service.buildApp(config, { logger, identity });
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: refusing new requests, finishing in-flight ones');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline; exiting anyway');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    await app.close();
+    clearTimeout(deadline);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    logger.fatal({ err: error }, `could not listen on ${config.host}:${config.port}`);
+    process.exit(1);
+  }
+}
