@@ -15,12 +15,14 @@ const env = {
   // Readable at a terminal, JSON otherwise (unless LOG_FORMAT says so).
   LOG_FORMAT: process.env.LOG_FORMAT ?? (tty ? 'pretty' : 'json'),
 };
+// PORT is the frontend's, as in the task; the backend stays on loopback, on
+// BACKEND_PORT (8080 unless set), where the frontend looks for it.
 const frontendPort = process.env.PORT ?? '3000';
+const backendPort = process.env.BACKEND_PORT ?? '8080';
 
 const services = [
-  // The backend keeps its own defaults (127.0.0.1:8080), whatever PORT and HOST say.
-  { name: 'backend', colour: 35, env: { ...env, PORT: undefined, HOST: undefined } },
-  { name: 'frontend', colour: 36, env },
+  { name: 'backend', colour: 35, env: { ...env, HOST: '127.0.0.1', PORT: backendPort } },
+  { name: 'frontend', colour: 36, env: { ...env, BACKEND_URL: process.env.BACKEND_URL ?? `http://localhost:${backendPort}` } },
 ];
 
 let stopping = false;

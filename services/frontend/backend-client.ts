@@ -26,10 +26,10 @@ const TOO_SLOW = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
  * backend cannot be reached (down, refusing, restarting, draining), 504 when
  * it is too slow, 502 when it answers something we cannot use.
  */
-function toHttpError(error: unknown): HttpError {
+function toHttpError(error: unknown, timedOut: boolean): HttpError {
   if (error instanceof HttpError) return error;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && TOO_SLOW.has(code)) {
+  if (timedOut || (typeof code === 'string' && TOO_SLOW.has(code))) {
     return new HttpError(504, 'backend_timeout', 'The backend did not answer in time.', { cause: error });
   }
   if (typeof code === 'string' && UNREACHABLE.has(code)) {
@@ -41,13 +41,16 @@ function toHttpError(error: unknown): HttpError {
 /** The frontend's one way to the backend: a long-lived pool of keep-alive connections. */
 export class BackendClient {
   readonly #pool: Pool;
+  readonly #timeoutMs: number;
 
   constructor(options: BackendClientOptions) {
+    this.#timeoutMs = options.timeoutMs;
     this.#pool = new Pool(options.origin, {
       connections: options.connections,
       connectTimeout: options.connectTimeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      // A safety net behind the per-request deadline below.
+      headersTimeout: options.timeoutMs + 1_000,
+      bodyTimeout: options.timeoutMs + 1_000,
       // Shorter than the backend's keep-alive timeout, so we never reuse a
       // connection the backend is about to close.
       keepAliveTimeout: 4_000,
@@ -58,8 +61,16 @@ export class BackendClient {
   /** GET a path; resolves with the parsed JSON of a 200, throws an HttpError otherwise. */
   async #getJson<T>(path: string, requestId: string): Promise<Hop<T>> {
     const started = performance.now();
+    // undici's own timeouts tick once a second; this deadline is to the millisecond.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
     try {
-      const res = await this.#pool.request({ method: 'GET', path, headers: { [REQUEST_ID_HEADER]: requestId } });
+      const res = await this.#pool.request({
+        method: 'GET',
+        path,
+        headers: { [REQUEST_ID_HEADER]: requestId },
+        signal: deadline.signal,
+      });
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw res.statusCode === 503
@@ -69,7 +80,9 @@ export class BackendClient {
       const body = (await res.body.json()) as T;
       return { body, ms: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (error) {
-      throw toHttpError(error);
+      throw toHttpError(error, deadline.signal.aborted);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

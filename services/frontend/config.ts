@@ -9,7 +9,7 @@ export const frontendSettings = {
   backendConnections: integer('BACKEND_CONNECTIONS', 16, 1, 1024),
   // Connecting over loopback takes microseconds; a slow connect means the backend is stuck.
   backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 1_000, 10, 60_000),
-  // Time allowed for the backend's headers, then again for its body: past it, a 504.
+  // Time allowed for a backend call, from sending it to the last byte of the answer: past it, a 504.
   backendTimeoutMs: integer('BACKEND_TIMEOUT_MS', 2_000, 10, 60_000),
   // The ALB's idle timeout is 60 s: keep connections open longer, or the ALB
   // may send a request on a connection we are closing (a 502 for the caller).

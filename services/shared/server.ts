@@ -61,6 +61,21 @@ export function createServer(options: ServerOptions) {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+
+  // Node's server.close() only closes connections that are idle at that
+  // moment: one busy with a request stays open after its answer, until the
+  // keep-alive timeout (65 s on the frontend). While closing, every answer
+  // tells the client to close its connection, so the drain ends with the
+  // last answer and no client reuses a connection that is going away.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   return app;

@@ -1,0 +1,33 @@
+import type { TestContext } from 'node:test';
+import { buildApp as buildBackendApp } from '../../services/backend/app.ts';
+import { loadBackendConfig } from '../../services/backend/config.ts';
+import { buildApp as buildFrontendApp } from '../../services/frontend/app.ts';
+import { loadFrontendConfig } from '../../services/frontend/config.ts';
+import type { Env } from '../../services/shared/env.ts';
+import { captureLogs } from './logs.ts';
+
+// Each app is built from a literal environment, exactly as main.ts would read
+// it, and closed when the test ends.
+
+export async function backendApp(t: TestContext, env: Env = {}) {
+  const { logger, lines } = captureLogs('backend');
+  const app = buildBackendApp(loadBackendConfig(env), { logger });
+  t.after(() => app.close());
+  await app.ready();
+  return { app, logs: lines };
+}
+
+/** A backend listening on a free loopback port, for a frontend to call. */
+export async function listeningBackend(t: TestContext, env: Env = {}) {
+  const backend = await backendApp(t, env);
+  const url = await backend.app.listen({ host: '127.0.0.1', port: 0 });
+  return { ...backend, url };
+}
+
+export async function frontendApp(t: TestContext, env: Env) {
+  const { logger, lines } = captureLogs('frontend');
+  const app = buildFrontendApp(loadFrontendConfig(env), { logger });
+  t.after(() => app.close());
+  await app.ready();
+  return { app, logs: lines };
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { test } from 'node:test';
+import { Agent, request } from 'undici';
+import { fakeBackend } from '../helpers/fake-backend.ts';
+import { startService } from '../helpers/process.ts';
+
+/** A backend whose /hello answers only when the test says so; /health answers at once. */
+async function heldBackend(t: Parameters<typeof fakeBackend>[0]) {
+  const held: ServerResponse[] = [];
+  const arrived = new EventTarget();
+  const url = await fakeBackend(t, (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    held.push(res);
+    arrived.dispatchEvent(new Event('request'));
+  });
+  const release = () => {
+    for (const res of held.splice(0)) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"greeting":"Hello, you!","servedBy":{"service":"backend","hostname":"h","pid":1}}');
+    }
+  };
+  return { url, release, arrival: () => once(arrived, 'request') };
+}
+
+test('SIGTERM: readiness goes at once, the in-flight request completes, the process exits 0', { timeout: 15_000 }, async (t) => {
+  const backend = await heldBackend(t);
+  const frontend = await startService(t, 'frontend', { BACKEND_URL: backend.url });
+  await request(`${frontend.url}/health/ready`).then(async (res) => {
+    assert.equal(res.statusCode, 200);
+    await res.body.dump();
+  });
+
+  const arrival = backend.arrival();
+  const inFlight = request(`${frontend.url}/api/hello?name=you`);
+  await arrival;
+  frontend.child.kill('SIGTERM');
+  await once(frontend.child.stdout!, 'data'); // the "stopping" line: the signal was handled
+
+  // From the signal on, a load balancer's probe (a new connection each time)
+  // never sees "ready" again: 503, reset while the listener closes, then refused.
+  const probes: string[] = [];
+  while (probes.at(-1) !== 'ECONNREFUSED') {
+    const fresh = new Agent();
+    probes.push(
+      await request(`${frontend.url}/health/ready`, { dispatcher: fresh }).then(
+        async (res) => (await res.body.dump(), String(res.statusCode)),
+        (error: { code: string }) => error.code,
+      ),
+    );
+    await fresh.destroy();
+  }
+  assert.ok(probes.every((probe) => ['503', 'ECONNRESET', 'ECONNREFUSED', 'UND_ERR_SOCKET'].includes(probe)), probes.join());
+
+  backend.release();
+  const res = await inFlight;
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers.connection, 'close', 'the client is told not to reuse the connection');
+  assert.equal(((await res.body.json()) as { backend: { greeting: string } }).backend.greeting, 'Hello, you!');
+  assert.equal(await frontend.exited, 0);
+  assert.deepEqual(frontend.logs.slice(-1).map((line) => line.msg), ['stopped']);
+});
+
+test('a drain that outlives SHUTDOWN_TIMEOUT_MS ends with exit code 1 at the bound', { timeout: 15_000 }, async (t) => {
+  const backend = await heldBackend(t);
+  const frontend = await startService(t, 'frontend', { BACKEND_URL: backend.url, SHUTDOWN_TIMEOUT_MS: '300', BACKEND_TIMEOUT_MS: '10000' });
+  const arrival = backend.arrival();
+  const stuck = request(`${frontend.url}/api/hello?name=you`).catch((error: unknown) => error);
+  await arrival;
+
+  const signalled = performance.now();
+  frontend.child.kill('SIGTERM');
+  assert.equal(await frontend.exited, 1);
+  const ms = performance.now() - signalled;
+  assert.ok(ms >= 300 && ms < 2_000, `exited after ${ms} ms`);
+  assert.ok(frontend.logs.some((line) => line.level === 'error' && /shutdown deadline/.test(String(line.msg))));
+  await stuck;
+});

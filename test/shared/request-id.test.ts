@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import request from 'supertest';
+import { frontendApp, listeningBackend } from '../helpers/apps.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function task(t: Parameters<typeof listeningBackend>[0]) {
+  const backend = await listeningBackend(t);
+  const frontend = await frontendApp(t, { BACKEND_URL: backend.url });
+  return { backend, frontend };
+}
+
+test('one request id follows a request across both services and back to the caller', async (t) => {
+  const { backend, frontend } = await task(t);
+  const res = await request(frontend.app.server).get('/api/hello?name=trace').expect(200);
+  const id = res.headers['x-request-id'];
+  assert.match(id ?? '', UUID);
+
+  const frontendLines = frontend.logs.filter((line) => line.reqId === id);
+  const backendLines = backend.logs.filter((line) => line.reqId === id);
+  assert.equal(frontendLines.length, 1);
+  assert.equal(backendLines.length, 1);
+  assert.equal(backendLines[0]?.url, '/hello?name=trace');
+});
+
+test("the ALB's X-Amzn-Trace-Id root becomes the request id", async (t) => {
+  const { backend, frontend } = await task(t);
+  const root = '1-67891233-abcdef012345678912345678';
+  const res = await request(frontend.app.server)
+    .get('/api/hello?name=alb')
+    .set('x-amzn-trace-id', `Root=${root};Sampled=1`)
+    .expect(200);
+  assert.equal(res.headers['x-request-id'], root);
+  assert.ok(backend.logs.some((line) => line.reqId === root));
+});
+
+test('the frontend does not trust a caller-supplied x-request-id', async (t) => {
+  const { backend, frontend } = await task(t);
+  const res = await request(frontend.app.server).get('/api/hello?name=x').set('x-request-id', 'forged').expect(200);
+  assert.match(res.headers['x-request-id'] ?? '', UUID);
+  assert.ok(!backend.logs.some((line) => line.reqId === 'forged'));
+});
+
+test('a malformed trace header or forwarded id is replaced, never logged as is', async (t) => {
+  const { backend, frontend } = await task(t);
+  const forged = `Root=1-67891233-abcdef012345678912345678${'A'.repeat(10_000)}`;
+  const res = await request(frontend.app.server).get('/api/hello?name=x').set('x-amzn-trace-id', forged).expect(200);
+  assert.match(res.headers['x-request-id'] ?? '', UUID);
+
+  // Straight to the backend: an id with characters outside the safe set is replaced.
+  const direct = await request(backend.app.server).get('/health').set('x-request-id', 'a b"c{}');
+  assert.match(direct.headers['x-request-id'] ?? '', UUID);
+  const kept = await request(backend.app.server).get('/health').set('x-request-id', 'abc-123.4:5_6');
+  assert.equal(kept.headers['x-request-id'], 'abc-123.4:5_6');
+  assert.ok(!JSON.stringify([...frontend.logs, ...backend.logs]).includes('AAAAAAAAAA'));
+});
