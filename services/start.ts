@@ -2,6 +2,7 @@
 // their embedded defaults: no Docker, no AWS. Their logs are interleaved with a
 // prefix, as `docker compose up` does; Ctrl-C stops both.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -12,6 +13,10 @@ const say = (text: string) => process.stdout.write(`${colour(1, 'start    |')} $
 
 const env = {
   ...process.env,
+  // Both services need the same internal token. Without AWS there is no
+  // Secrets Manager: a token made for this run is given to both, through the
+  // environment (never on a command line, never printed).
+  INTERNAL_TOKEN: process.env.INTERNAL_TOKEN ?? randomBytes(32).toString('base64url'),
   // Readable at a terminal, JSON otherwise (unless LOG_FORMAT says so).
   LOG_FORMAT: process.env.LOG_FORMAT ?? (tty ? 'pretty' : 'json'),
 };

@@ -1,5 +1,6 @@
 import helmet from '@fastify/helmet';
 import { localIdentity } from '../shared/identity.ts';
+import { appToken } from '../shared/internal-token.ts';
 import { createLogger } from '../shared/logger.ts';
 import { edgeRequestId } from '../shared/request-id.ts';
 import type { Deps } from '../shared/run.ts';
@@ -25,6 +26,7 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
     connections: config.backendConnections,
     connectTimeoutMs: config.backendConnectTimeoutMs,
     timeoutMs: config.backendTimeoutMs,
+    token: appToken(app, config, deps.secretsClient),
   });
   // Closed after the server has stopped and in-flight requests are done.
   app.addHook('onClose', () => backend.close());

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { HttpError } from '../shared/errors.ts';
+import type { InternalToken } from '../shared/internal-token.ts';
 import { REQUEST_ID_HEADER } from '../shared/request-id.ts';
 import type { BackendHello } from '../shared/schemas.ts';
 
@@ -9,6 +10,7 @@ export interface BackendClientOptions {
   readonly connections: number;
   readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
+  readonly token: InternalToken;
 }
 
 /** A backend answer and how long the localhost hop took, in milliseconds. */
@@ -38,13 +40,21 @@ function toHttpError(error: unknown, timedOut: boolean): HttpError {
   return new HttpError(502, 'backend_error', 'The backend sent an answer the frontend cannot use.', { cause: error });
 }
 
+function unexpectedStatus(status: number): HttpError {
+  if (status === 503) return new HttpError(503, 'backend_unavailable', 'The backend is not accepting requests (starting or stopping).');
+  if (status === 401) return new HttpError(502, 'backend_rejected_token', 'The backend rejected the internal token, even after reading it again.');
+  return new HttpError(502, 'backend_error', `The backend answered with status ${status}.`);
+}
+
 /** The frontend's one way to the backend: a long-lived pool of keep-alive connections. */
 export class BackendClient {
   readonly #pool: Pool;
   readonly #timeoutMs: number;
+  readonly #token: InternalToken;
 
   constructor(options: BackendClientOptions) {
     this.#timeoutMs = options.timeoutMs;
+    this.#token = options.token;
     this.#pool = new Pool(options.origin, {
       connections: options.connections,
       connectTimeout: options.connectTimeoutMs,
@@ -58,24 +68,27 @@ export class BackendClient {
     });
   }
 
-  /** GET a path; resolves with the parsed JSON of a 200, throws an HttpError otherwise. */
+  /**
+   * GET a path; resolves with the parsed JSON of a 200, throws an HttpError
+   * otherwise. A 401 means the secret was rotated and the backend read the
+   * new token first: read it too, and try once more.
+   */
   async #getJson<T>(path: string, requestId: string): Promise<Hop<T>> {
     const started = performance.now();
-    // undici's own timeouts tick once a second; this deadline is to the millisecond.
+    // undici's own timeouts tick once a second; this deadline is to the
+    // millisecond, and covers the whole call, body and retry included.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#timeoutMs);
     try {
-      const res = await this.#pool.request({
-        method: 'GET',
-        path,
-        headers: { [REQUEST_ID_HEADER]: requestId },
-        signal: deadline.signal,
-      });
+      let res = await this.#send(path, requestId, deadline.signal);
+      if (res.statusCode === 401) {
+        await res.body.dump();
+        await this.#token.refresh();
+        res = await this.#send(path, requestId, deadline.signal);
+      }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw res.statusCode === 503
-          ? new HttpError(503, 'backend_unavailable', 'The backend is not accepting requests (starting or stopping).')
-          : new HttpError(502, 'backend_error', `The backend answered with status ${res.statusCode}.`);
+        throw unexpectedStatus(res.statusCode);
       }
       const body = (await res.body.json()) as T;
       return { body, ms: Math.round((performance.now() - started) * 1000) / 1000 };
@@ -84,6 +97,17 @@ export class BackendClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #send(path: string, requestId: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const token = this.#token.current();
+    if (token === undefined) throw new HttpError(503, 'not_ready', 'The frontend has not read its internal token yet.');
+    return this.#pool.request({
+      method: 'GET',
+      path,
+      headers: { [REQUEST_ID_HEADER]: requestId, authorization: `Bearer ${token}` },
+      signal,
+    });
   }
 
   hello(name: string, requestId: string): Promise<Hop<BackendHello>> {

@@ -1,3 +1,4 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { serviceSettings } from './config.ts';
 import { ConfigError, type ConfigOf, type Env } from './env.ts';
 import { resolveIdentity } from './identity.ts';
@@ -6,9 +7,12 @@ import type { Identity } from './schemas.ts';
 
 export type ServiceConfig = ConfigOf<ReturnType<typeof serviceSettings>>;
 
+/** What an app gets from outside; tests pass their own, main.ts the real ones. */
 export interface Deps {
   readonly logger: Logger;
   readonly identity: Identity;
+  /** A Secrets Manager client; by default one from the standard AWS environment. */
+  readonly secretsClient?: SecretsManagerClient;
 }
 
 /** What runService needs of an app: Fastify's listen and close. */

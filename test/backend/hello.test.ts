@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import { test } from 'node:test';
 import request from 'supertest';
 import { NAME_RULE } from '../../services/shared/schemas.ts';
-import { backendApp } from '../helpers/apps.ts';
+import { backendApp, TEST_TOKEN } from '../helpers/apps.ts';
+
+const AUTH = `Bearer ${TEST_TOKEN}`;
 
 test('GET /hello greets the name and says who served it', async (t) => {
   const { app } = await backendApp(t);
-  const res = await request(app.server).get('/hello').query({ name: 'Ada Lovelace' }).expect(200);
+  const res = await request(app.server).get('/hello').set('authorization', AUTH).query({ name: 'Ada Lovelace' }).expect(200);
   assert.match(res.headers['content-type'] ?? '', /^application\/json/);
   assert.deepEqual(res.body, {
     greeting: 'Hello, Ada Lovelace!',
@@ -18,7 +20,7 @@ test('GET /hello greets the name and says who served it', async (t) => {
 test('GET /hello accepts letters beyond ASCII, digits, "-", "_" and "."', async (t) => {
   const { app } = await backendApp(t);
   for (const name of ['José', 'Zoë_2.0-beta', 'x', 'a'.repeat(64), '東京']) {
-    const res = await request(app.server).get('/hello').query({ name }).expect(200);
+    const res = await request(app.server).get('/hello').set('authorization', AUTH).query({ name }).expect(200);
     assert.equal(res.body.greeting, `Hello, ${name}!`);
   }
 });
@@ -34,7 +36,7 @@ test('GET /hello rejects a bad name with a 400 that says what is wrong', async (
     ['an emoji', { name: 'hi 👋' }],
   ];
   for (const [label, query] of cases) {
-    const res = await request(app.server).get('/hello').query(query);
+    const res = await request(app.server).get('/hello').set('authorization', AUTH).query(query);
     assert.equal(res.status, 400, label);
     assert.deepEqual(res.body, {
       statusCode: 400,
@@ -47,7 +49,7 @@ test('GET /hello rejects a bad name with a 400 that says what is wrong', async (
 
 test('GET /hello without a name is a 400 naming the missing parameter', async (t) => {
   const { app } = await backendApp(t);
-  const res = await request(app.server).get('/hello').expect(400);
+  const res = await request(app.server).get('/hello').set('authorization', AUTH).expect(400);
   assert.equal(res.body.code, 'invalid_request');
   assert.match(res.body.message, /"name"/);
 });
@@ -68,7 +70,7 @@ test('GET /health answers ok and is not logged', async (t) => {
 
 test('each request is logged once, when it completes', async (t) => {
   const { app, logs } = await backendApp(t);
-  await request(app.server).get('/hello?name=log').expect(200);
+  await request(app.server).get('/hello?name=log').set('authorization', AUTH).expect(200);
   const lines = logs.filter((line) => line.url === '/hello?name=log');
   assert.equal(lines.length, 1);
   assert.equal(lines[0]?.statusCode, 200);

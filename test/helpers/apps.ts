@@ -7,11 +7,14 @@ import type { Env } from '../../services/shared/env.ts';
 import { captureLogs } from './logs.ts';
 
 // Each app is built from a literal environment, exactly as main.ts would read
-// it, and closed when the test ends.
+// it, and closed when the test ends. Unless a test says otherwise, both share
+// a fixed internal token, as `npm start` gives them one.
+export const TEST_TOKEN = 'test-internal-token-0123456789';
+const withToken = (env: Env): Env => ({ INTERNAL_TOKEN: TEST_TOKEN, ...env });
 
 export async function backendApp(t: TestContext, env: Env = {}) {
   const { logger, lines } = captureLogs('backend');
-  const app = buildBackendApp(loadBackendConfig(env), { logger });
+  const app = buildBackendApp(loadBackendConfig(withToken(env)), { logger });
   t.after(() => app.close());
   await app.ready();
   return { app, logs: lines };
@@ -26,7 +29,7 @@ export async function listeningBackend(t: TestContext, env: Env = {}) {
 
 export async function frontendApp(t: TestContext, env: Env) {
   const { logger, lines } = captureLogs('frontend');
-  const app = buildFrontendApp(loadFrontendConfig(env), { logger });
+  const app = buildFrontendApp(loadFrontendConfig(withToken(env)), { logger });
   t.after(() => app.close());
   await app.ready();
   return { app, logs: lines };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
+import { TEST_TOKEN } from './apps.ts';
 import type { LogLine } from './logs.ts';
 
 export interface ServiceProcess {
@@ -21,7 +22,7 @@ const ROOT = new URL('../../', import.meta.url);
 export async function startService(t: TestContext, name: 'backend' | 'frontend', env: Record<string, string> = {}): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [`services/${name}/main.ts`], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', ...env },
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', INTERNAL_TOKEN: TEST_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);

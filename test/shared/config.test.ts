@@ -67,5 +67,7 @@ test('a secret value is never repeated in the error', () => {
 });
 
 test('each service publishes the names of the variables it reads', () => {
-  assert.deepEqual(variablesOf(backendSettings).sort(), ['ECS_CONTAINER_METADATA_URI_V4', 'HOST', 'LOG_FORMAT', 'LOG_LEVEL', 'PORT', 'SHUTDOWN_TIMEOUT_MS'].sort());
+  assert.deepEqual(variablesOf(backendSettings).sort(), [
+    'ECS_CONTAINER_METADATA_URI_V4', 'HOST', 'INTERNAL_TOKEN', 'LOG_FORMAT', 'LOG_LEVEL', 'PORT', 'SECRET_ID', 'SECRET_TTL_SECONDS', 'SHUTDOWN_TIMEOUT_MS',
+  ].sort());
 });

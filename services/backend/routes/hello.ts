@@ -1,10 +1,15 @@
+import type { InternalToken } from '../../shared/internal-token.ts';
 import { BackendHello, errorResponses, HelloQuery, type Identity } from '../../shared/schemas.ts';
 import type { App } from '../../shared/server.ts';
+import { requireToken } from '../auth.ts';
 
-export function helloRoute(app: App, identity: Identity): void {
+export function helloRoute(app: App, identity: Identity, token: InternalToken): void {
   app.get(
     '/hello',
-    { schema: { querystring: HelloQuery, response: { 200: BackendHello, ...errorResponses } } },
+    {
+      onRequest: requireToken(token),
+      schema: { querystring: HelloQuery, response: { 200: BackendHello, ...errorResponses } },
+    },
     async (request) => ({ greeting: `Hello, ${request.query.name}!`, servedBy: identity }),
   );
 }
