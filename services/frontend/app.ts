@@ -1,4 +1,6 @@
 import helmet from '@fastify/helmet';
+import underPressure from '@fastify/under-pressure';
+import { errorBody } from '../shared/errors.ts';
 import { localIdentity } from '../shared/identity.ts';
 import { appToken } from '../shared/internal-token.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -24,6 +26,7 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
   const backend = new BackendClient({
     origin: config.backendUrl,
     connections: config.backendConnections,
+    maxPending: config.backendMaxPending,
     connectTimeoutMs: config.backendConnectTimeoutMs,
     timeoutMs: config.backendTimeoutMs,
     token: appToken(app, config, deps.secretsClient),
@@ -48,6 +51,21 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
         // The task may be served over plain HTTP (an ALB without a certificate).
         upgradeInsecureRequests: null,
       },
+    },
+  });
+
+  // Overloaded, answer 503 at once: a fast "try another task" is better for
+  // the caller than a slow answer, and it gives the process room to recover.
+  void app.register(underPressure, {
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    maxRssBytes: config.maxRssMb * 1024 * 1024,
+    pressureHandler: (request, reply, type) => {
+      // Health checks still answer: an overloaded task is not a dead one.
+      if (request.url.startsWith('/health/')) return;
+      void reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody(503, 'overloaded', `The frontend is overloaded (${type}); retry shortly.`));
     },
   });
 

@@ -8,6 +8,7 @@ import type { BackendHello } from '../shared/schemas.ts';
 export interface BackendClientOptions {
   readonly origin: string;
   readonly connections: number;
+  readonly maxPending: number;
   readonly connectTimeoutMs: number;
   readonly timeoutMs: number;
   readonly token: InternalToken;
@@ -51,8 +52,11 @@ export class BackendClient {
   readonly #pool: Pool;
   readonly #timeoutMs: number;
   readonly #token: InternalToken;
+  readonly #maxPending: number;
+  #pending = 0;
 
   constructor(options: BackendClientOptions) {
+    this.#maxPending = options.maxPending;
     this.#timeoutMs = options.timeoutMs;
     this.#token = options.token;
     this.#pool = new Pool(options.origin, {
@@ -74,6 +78,10 @@ export class BackendClient {
    * new token first: read it too, and try once more.
    */
   async #getJson<T>(path: string, requestId: string): Promise<Hop<T>> {
+    if (this.#pending >= this.#maxPending) {
+      throw new HttpError(503, 'backend_overloaded', 'Too many calls are already waiting for the backend.');
+    }
+    this.#pending += 1;
     const started = performance.now();
     // undici's own timeouts tick once a second; this deadline is to the
     // millisecond, and covers the whole call, body and retry included.
@@ -96,7 +104,13 @@ export class BackendClient {
       throw toHttpError(error, deadline.signal.aborted);
     } finally {
       clearTimeout(timer);
+      this.#pending -= 1;
     }
+  }
+
+  /** Calls in progress or waiting for a connection. */
+  get pending(): number {
+    return this.#pending;
   }
 
   #send(path: string, requestId: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {

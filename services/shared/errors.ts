@@ -44,13 +44,15 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
     void reply.code(400).send(errorBody(400, 'invalid_request', message));
     return;
   }
-  const status = error.statusCode ?? 500;
-  if (status >= 500 && !(error instanceof HttpError)) {
-    // A bug or an unexpected failure: the details go to the log, never to the caller.
+  const status = error.statusCode;
+  if (status === undefined || status < 400 || status > 599) {
+    // No status means a bug or an unexpected failure: the details go to the
+    // log, never to the caller.
     request.log.error({ err: error }, 'unhandled error');
     void reply.code(500).send(errorBody(500, 'internal_error', 'The server could not handle this request; see its logs.'));
     return;
   }
+  // Our own errors and Fastify's carry a status and a message meant for the caller.
   const code = error instanceof HttpError ? error.code : (error.code ?? 'bad_request').toLowerCase();
   void reply.code(status).send(errorBody(status, code, error.message));
 }

@@ -77,3 +77,4 @@ test('each request is logged once, when it completes', async (t) => {
   assert.equal(lines[0]?.msg, 'request completed');
   assert.equal(typeof lines[0]?.responseTime, 'number');
 });
+

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import request from 'supertest';
+import { frontendApp, listeningBackend } from '../helpers/apps.ts';
+import { fakeBackend } from '../helpers/fake-backend.ts';
+
+test('over its memory bound the frontend sheds with a JSON 503, health routes excepted', async (t) => {
+  const backend = await listeningBackend(t);
+  // 32 MB: any Node process is above it, so the frontend is "under pressure" from the first sample.
+  const { app } = await frontendApp(t, { BACKEND_URL: backend.url, MAX_RSS_MB: '32' });
+  await new Promise((resolve) => setTimeout(resolve, 1_100)); // under-pressure samples once a second
+
+  const res = await request(app.server).get('/api/hello?name=you').expect(503);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.equal(res.body.code, 'overloaded');
+  assert.match(res.body.message, /rss/i);
+  await request(app.server).get('/health/live').expect(200);
+  await request(app.server).get('/health/ready').expect(200);
+});
+
+test('calls waiting for the backend are bounded: beyond BACKEND_MAX_PENDING, an immediate 503', async (t) => {
+  const held: Array<() => void> = [];
+  const url = await fakeBackend(t, (_req, res) => {
+    held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"greeting":"Hello, x!","servedBy":{"service":"backend","hostname":"h","pid":1}}'));
+  });
+  const { app } = await frontendApp(t, { BACKEND_URL: url, BACKEND_MAX_PENDING: '3', BACKEND_CONNECTIONS: '1', BACKEND_TIMEOUT_MS: '5000' });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const waiting = Array.from({ length: 3 }, () => request(app.server).get('/api/hello?name=x'));
+  const started = waiting.map((req) => req.then((res) => res));
+  while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const refused = await request(app.server).get('/api/hello?name=x').expect(503);
+  assert.equal(refused.body.code, 'backend_overloaded');
+
+  // The bound frees up as answers come back.
+  const release = setInterval(() => held.shift()?.(), 5);
+  t.after(() => clearInterval(release));
+  for (const res of await Promise.all(started)) assert.equal(res.status, 200);
+  await request(app.server).get('/api/hello?name=x').expect(200);
+});
