@@ -30,6 +30,12 @@ const services = [
   { name: 'frontend', colour: 36, env: { ...env, BACKEND_URL: process.env.BACKEND_URL ?? `http://localhost:${backendPort}` } },
 ];
 
+say(
+  process.env.INTERNAL_TOKEN === undefined
+    ? 'internal token: made for this run and given to both services (set INTERNAL_TOKEN to choose it)'
+    : 'internal token: INTERNAL_TOKEN from your environment',
+);
+
 let stopping = false;
 const children: ChildProcess[] = services.map((service) => {
   const child = spawn(process.execPath, [new URL(`./${service.name}/main.ts`, import.meta.url).pathname], {
