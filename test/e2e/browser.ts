@@ -1,0 +1,45 @@
+// A real headless browser for the e2e tests: Debian's chromium, driven by
+// playwright-core (which ships no browser of its own).
+import { existsSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { chromium, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+// Headless, and quiet: no sandbox (CI runs as root), no GPU, and none of the
+// background traffic (updates, sync, QUIC probes) that a test does not want.
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface BrowserPage {
+  readonly page: Page;
+  /** Console errors (CSP violations included), uncaught page errors and failed requests, in order. */
+  readonly problems: string[];
+}
+
+/** Opens `url` in a fresh headless chromium, closed when the test ends. */
+export async function openPage(t: TestContext, url: string): Promise<BrowserPage> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's browser with \`apt-get update && apt-get install -y chromium\``);
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}: ${request.failure()?.errorText}`));
+  const response = await page.goto(url);
+  if (response?.status() !== 200) throw new Error(`${url} answered ${response?.status()}`);
+  return { page, problems };
+}
