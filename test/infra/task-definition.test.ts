@@ -1,0 +1,88 @@
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fillPlaceholders, PLACEHOLDERS } from '../../infra/placeholders.ts';
+import { renderTaskDefinition, TASK_DEFINITION_FILE } from '../../infra/render.ts';
+import { containers, taskDefinition } from '../../infra/task.ts';
+import { loadConfig, variablesOf } from '../../services/shared/env.ts';
+import { examplePlaceholders } from './example-placeholders.ts';
+
+const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
+
+test('the committed task definition is what the model renders (npm run infra:render writes it)', () => {
+  assert.equal(committed, renderTaskDefinition());
+});
+
+// Every field RegisterTaskDefinition accepts: tsc fails when this list names
+// one the API does not have or misses one it has.
+const REGISTRABLE: Record<keyof RegisterTaskDefinitionCommandInput, true> = {
+  family: true,
+  taskRoleArn: true,
+  executionRoleArn: true,
+  networkMode: true,
+  containerDefinitions: true,
+  volumes: true,
+  placementConstraints: true,
+  requiresCompatibilities: true,
+  cpu: true,
+  memory: true,
+  tags: true,
+  pidMode: true,
+  ipcMode: true,
+  proxyConfiguration: true,
+  inferenceAccelerators: true,
+  ephemeralStorage: true,
+  runtimePlatform: true,
+  enableFaultInjection: true,
+};
+
+test('the committed task definition holds only fields RegisterTaskDefinition accepts (no revision, status...)', () => {
+  const fields = Object.keys(JSON.parse(committed) as object);
+  assert.deepEqual(
+    fields.filter((field) => !Object.hasOwn(REGISTRABLE, field)),
+    [],
+  );
+});
+
+test('the committed task definition uses every exported placeholder and no other', () => {
+  const used = new Set(Array.from(committed.matchAll(/\{\{(.*?)\}\}/g), ([, name]) => name));
+  assert.deepEqual([...used].sort(), [...PLACEHOLDERS].sort());
+});
+
+test('the containers fit in the task: their cpu and memory add up to at most the task size', () => {
+  const total = (field: 'cpu' | 'memory') => containers.reduce((sum, { definition }) => sum + (definition[field] ?? 0), 0);
+  assert.ok(total('cpu') <= Number(taskDefinition.cpu), `containers' cpu ${total('cpu')} > task cpu ${taskDefinition.cpu}`);
+  assert.ok(total('memory') <= Number(taskDefinition.memory), `containers' memory ${total('memory')} > task memory ${taskDefinition.memory}`);
+});
+
+for (const { definition, settings } of containers) {
+  const { name, healthCheck, stopTimeout } = definition;
+  // The environment the container gets on AWS, once the deploy step has filled the placeholders.
+  const environment = Object.fromEntries(
+    (fillPlaceholders(definition, examplePlaceholders).environment ?? []).map((variable) => [String(variable.name), variable.value]),
+  );
+
+  test(`${name}: every environment variable the model sets is one the service reads`, () => {
+    const read = variablesOf(settings);
+    assert.deepEqual(
+      Object.keys(environment).filter((variable) => !read.includes(variable)),
+      [],
+    );
+  });
+
+  test(`${name}: the service accepts the environment the model gives it`, () => {
+    assert.doesNotThrow(() => loadConfig(settings, environment));
+  });
+
+  test(`${name}: the service's shutdown bound ends before ECS's stopTimeout sends SIGKILL`, () => {
+    const { shutdownTimeoutMs } = loadConfig(settings, environment);
+    assert.ok(stopTimeout !== undefined, 'stopTimeout is set');
+    assert.ok(shutdownTimeoutMs < stopTimeout * 1000, `SHUTDOWN_TIMEOUT_MS ${shutdownTimeoutMs} ms is not below stopTimeout ${stopTimeout} s`);
+  });
+
+  test(`${name}: the health check times out before the next one is due`, () => {
+    assert.ok(healthCheck?.timeout !== undefined && healthCheck.interval !== undefined, 'timeout and interval are set');
+    assert.ok(healthCheck.timeout < healthCheck.interval, `timeout ${healthCheck.timeout} s is not below interval ${healthCheck.interval} s`);
+  });
+}
