@@ -98,6 +98,23 @@ test('only the task publishes a port, 3000; the backend is refused from a neighb
   assert.deepEqual(JSON.parse(neighbour), { backendPort: 'ECONNREFUSED', frontendHello: 200 });
 });
 
+test('inside the task, the backend refuses a caller without the internal token', async () => {
+  // The frontend's own container, sharing the namespace: it can connect, but
+  // without the token it gets nothing.
+  const script = `fetch('http://127.0.0.1:8080/hello?name=x').then(async (r) => console.log(r.status, (await r.json()).code))`;
+  assert.equal((await stack.compose(['exec', '-T', 'frontend', 'node', '-e', script])).trim(), '401 unauthorized');
+});
+
+test('each image adds a few tens of MB at most to the base image', async (t) => {
+  const size = async (image: string) => Number((await docker(['image', 'inspect', '-f', '{{.Size}}', image])).trim());
+  const base = await size('node:24-trixie-slim');
+  for (const service of APPS) {
+    const added = (await size(`fargate-task-reference-${service}:local`)) - base;
+    t.diagnostic(`image ${service}: ${((base + added) / 1e6).toFixed(1)} MB, ${(added / 1e6).toFixed(1)} MB above node:24-trixie-slim (${(base / 1e6).toFixed(1)} MB)`);
+    assert.ok(added > 0 && added < 40e6, `${service} adds ${added} bytes`);
+  }
+});
+
 for (const service of APPS) {
   test(`${service} runs as uid 1000 with a read-only root file system, no capabilities and no new privileges`, async () => {
     const container = await stack.inspect(service);
