@@ -1,60 +1,13 @@
 // Task definitions the linter must pass clean. Each `satisfies` the SDK's
 // input type, so the compiler checks their shape and the linter their rules.
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { taskDefinition } from '../../infra/task.ts';
 
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole';
 
-// Our own task, as agreed in the task spec (placeholders and all): the
-// rendered infra/task-definition.json must lint as clean as this copy.
-const bothContainers = {
-  essential: true,
-  user: '1000:1000',
-  readonlyRootFilesystem: true,
-  linuxParameters: { initProcessEnabled: true },
-  stopTimeout: 30,
-  cpu: 128,
-  memory: 256,
-  logConfiguration: {
-    logDriver: 'awslogs',
-    options: { 'awslogs-group': '{{LOG_GROUP}}', 'awslogs-region': '{{REGION}}', 'awslogs-stream-prefix': 'fargate-task-reference' },
-  },
-} as const;
-
-export const ourTask = {
-  family: 'fargate-task-reference',
-  networkMode: 'awsvpc',
-  requiresCompatibilities: ['FARGATE'],
-  cpu: '256',
-  memory: '512',
-  runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
-  executionRoleArn: '{{EXECUTION_ROLE_ARN}}',
-  taskRoleArn: '{{TASK_ROLE_ARN}}',
-  containerDefinitions: [
-    {
-      name: 'backend',
-      image: '{{BACKEND_IMAGE}}',
-      ...bothContainers,
-      environment: [
-        { name: 'LOG_LEVEL', value: 'info' },
-        { name: 'SECRET_ID', value: '{{SECRET_ARN}}' },
-      ],
-      healthCheck: { command: ['CMD', 'node', 'services/healthcheck.ts', 'http://127.0.0.1:8080/health'], interval: 10, timeout: 3, retries: 3, startPeriod: 10 },
-    },
-    {
-      name: 'frontend',
-      image: '{{FRONTEND_IMAGE}}',
-      ...bothContainers,
-      portMappings: [{ containerPort: 3000, protocol: 'tcp' }],
-      environment: [
-        { name: 'LOG_LEVEL', value: 'info' },
-        { name: 'BACKEND_URL', value: 'http://localhost:8080' },
-        { name: 'SECRET_ID', value: '{{SECRET_ARN}}' },
-      ],
-      healthCheck: { command: ['CMD', 'node', 'services/healthcheck.ts', 'http://127.0.0.1:3000/health/ready'], interval: 10, timeout: 3, retries: 3, startPeriod: 15 },
-      dependsOn: [{ containerName: 'backend', condition: 'HEALTHY' }],
-    },
-  ],
-} satisfies RegisterTaskDefinitionCommandInput;
+// Our own task, straight from the model (placeholders and all): what the
+// linter sees in the rendered infra/task-definition.json.
+export const ourTask = taskDefinition;
 
 export const oneContainer = {
   family: 'hello',
