@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import { getHeapStatistics } from 'node:v8';
 import underPressure from '@fastify/under-pressure';
 import { errorBody } from '../shared/errors.ts';
 import { localIdentity } from '../shared/identity.ts';
@@ -12,6 +12,7 @@ import type { FrontendConfig } from './config.ts';
 import { healthRoutes } from './routes/health.ts';
 import { helloRoute } from './routes/hello.ts';
 import { pageRoutes } from './routes/page.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 export const SERVICE = 'frontend';
 
@@ -22,6 +23,7 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
     logger: deps.logger ?? createLogger({ service: SERVICE, level: 'silent' }),
     requestId: edgeRequestId,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    headers: SECURITY_HEADERS,
   });
   const backend = new BackendClient({
     origin: config.backendUrl,
@@ -34,31 +36,16 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
   // Closed after the server has stopped and in-flight requests are done.
   app.addHook('onClose', () => backend.close());
 
-  // Security headers on every answer, HTML and JSON; the page needs nothing
-  // beyond its own origin, so the CSP allows nothing else.
-  void app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        // The task may be served over plain HTTP (an ALB without a certificate).
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
-
   // Overloaded, answer 503 at once: a fast "try another task" is better for
   // the caller than a slow answer, and it gives the process room to recover.
   void app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
-    maxRssBytes: config.maxRssMb * 1024 * 1024,
+    // Before the out-of-memory kill: three quarters of what the process may
+    // use, the container's memory (cgroup) or V8's heap limit, whichever is
+    // lower (in a 256 MiB container V8's limit is 259 MiB). The heap, not RSS:
+    // RSS rarely shrinks after a burst, so a bound on it would go on shedding
+    // long after the pressure has passed.
+    maxHeapUsedBytes: Math.round(0.75 * Math.min(getHeapStatistics().heap_size_limit, process.constrainedMemory())),
     pressureHandler: (request, reply, type) => {
       // Health checks still answer: an overloaded task is not a dead one.
       if (request.url.startsWith('/health/')) return;
