@@ -14,8 +14,6 @@ const DOWN_MS = 1_000;
 // add (JIT code, buffers, a heap not yet collected), far less than a leak
 // over thousands of failed calls would.
 const MAX_RSS_GROWTH_MB = 24;
-// The frontend's default MAX_RSS_MB: past it, it would shed every request.
-const MAX_RSS_MB = 200;
 
 /** Resident memory of a process, from the kernel, in MiB. */
 function rssMb(pid: number): number {
@@ -60,7 +58,7 @@ test('backend SIGKILL under load: fast 503s while it is down, no hang, no growth
   assert.ok(down.length > CONNECTIONS, 'the frontend kept answering while the backend was down');
   assert.ok(worstDownMs < CONNECT_TIMEOUT_MS, `worst answer while down took ${worstDownMs} ms`);
   assert.ok(summary.worstMs < CONNECT_TIMEOUT_MS, 'no request hung at any point');
-  assert.ok(rssAfter - rssBefore < MAX_RSS_GROWTH_MB && rssAfter < MAX_RSS_MB, `RSS grew from ${rssBefore} to ${rssAfter} MiB`);
+  assert.ok(rssAfter - rssBefore < MAX_RSS_GROWTH_MB, `RSS grew from ${rssBefore} to ${rssAfter} MiB`);
   // Recovered on its own: the same frontend process serves every request after the first success.
   assert.equal(frontend.child.exitCode, null);
   const after = samples.filter((sample) => sample.start > firstOk.end);

@@ -7,7 +7,7 @@ import { startService, type ServiceProcess } from '../helpers/process.ts';
 // with gigabytes free, a 4 GiB old generation and 64 MiB semi-spaces, so
 // garbage piles up for longer and the RSS grows faster than it would in the
 // container. These flags give a test process the container's sizing, so what
-// the tests measure (and what MAX_RSS_MB sheds on) is what the task would see.
+// the tests measure is what the task would see.
 const CONTAINER_HEAP = '--max-old-space-size=256 --max-semi-space-size=1';
 
 /** A service as a real process, with the heap its container would give it. */

@@ -4,18 +4,25 @@ import request from 'supertest';
 import { frontendApp, listeningBackend } from '../helpers/apps.ts';
 import { fakeBackend } from '../helpers/fake-backend.ts';
 
-test('over its memory bound the frontend sheds with a JSON 503, health routes excepted', async (t) => {
+test('with its event loop stalled the frontend sheds with a JSON 503, health routes excepted', async (t) => {
   const backend = await listeningBackend(t);
-  // 32 MB: any Node process is above it, so the frontend is "under pressure" from the first sample.
-  const { app } = await frontendApp(t, { BACKEND_URL: backend.url, MAX_RSS_MB: '32' });
-  await new Promise((resolve) => setTimeout(resolve, 1_100)); // under-pressure samples once a second
+  const { app } = await frontendApp(t, { BACKEND_URL: backend.url, MAX_EVENT_LOOP_DELAY_MS: '10' });
+
+  // The app runs in this process: blocking it here is a stalled event loop there.
+  const until = Date.now() + 1_200;
+  while (Date.now() < until);
+  await new Promise((resolve) => setTimeout(resolve, 50)); // under-pressure takes its sample
 
   const res = await request(app.server).get('/api/hello?name=you').expect(503);
   assert.equal(res.headers['retry-after'], '1');
   assert.equal(res.body.code, 'overloaded');
-  assert.match(res.body.message, /rss/i);
+  assert.match(res.body.message, /eventLoopDelay/);
   await request(app.server).get('/health/live').expect(200);
   await request(app.server).get('/health/ready').expect(200);
+
+  // The next samples are calm again: so is the frontend.
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  await request(app.server).get('/api/hello?name=you').expect(200);
 });
 
 test('calls waiting for the backend are bounded: beyond BACKEND_MAX_PENDING, an immediate 503', async (t) => {

@@ -47,3 +47,27 @@ test("an HttpError reaches the caller as it is, Fastify's own errors keep their 
   const tooBig = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(20_000) }) });
   assert.equal(tooBig.statusCode, 413);
 });
+
+test('from the start of a drain every request gets a JSON 503 and is told to close its connection', async () => {
+  const { app } = server();
+  const { promise: arrived, resolve: arrive } = Promise.withResolvers<() => void>();
+  app.get('/slow', () => new Promise<{ ok: boolean }>((resolve) => arrive(() => resolve({ ok: true }))));
+  app.get('/health', async () => ({ status: 'ok' }));
+  const inFlight = app.inject('/slow');
+  const release = await arrived;
+  const closed = app.close();
+  const late = await app.inject('/health');
+  assert.equal(late.statusCode, 503);
+  assert.equal(late.headers.connection, 'close');
+  assert.deepEqual(late.json(), {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'shutting_down',
+    message: 'This task is shutting down; retry, and another one will answer.',
+  });
+  release();
+  const first = await inFlight;
+  assert.equal(first.statusCode, 200, 'the request in flight still completes');
+  assert.equal(first.headers.connection, 'close');
+  await closed;
+});
