@@ -1,0 +1,186 @@
+// `npm run bench`: the cost of the localhost hop, measured. Starts the real
+// services (and the peers) fresh each round, loads them with autocannon,
+// interleaves the variants and prints the medians, the ratios to the backend
+// alone and the issue's targets. `npm run bench -- --json` prints one JSON line.
+//
+// Options: --rounds N (3), --seconds N (5, the req/s run; the latency run is
+// 4 s), --backend-connections N (the frontend's BACKEND_CONNECTIONS, to tune
+// it), --node-flags="FLAGS" (more node flags for both services, such as
+// --node-flags=--max-semi-space-size=16), --profile DIR (CPU profiles of both services,
+// and their top functions).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { run } from './load.ts';
+import { findNginx, NGINX_SETUP } from './nginx.ts';
+import { formatSelfTime, topSelfTime } from './profile.ts';
+import { cpuMicros, machineCpuMicros, rssMb } from './processes.ts';
+import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
+import { CONTAINER_HEAP, startStack, type Stack, type Variant, type VariantKey } from './variants.ts';
+
+const WARMUP_SECONDS = 3;
+const LATENCY_SECONDS = 4;
+const THROUGHPUT_CONNECTIONS = 50;
+const LATENCY_CONNECTIONS = 10;
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--rounds N] [--seconds N] [--backend-connections N] [--node-flags="FLAGS"] [--profile DIR]\n`);
+  process.exit(2);
+}
+
+function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) usage(`--${name} must be an integer from 1 to ${max} (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      'backend-connections': { type: 'string' },
+      'node-flags': { type: 'string' },
+      profile: { type: 'string' },
+    },
+  }).values;
+} catch (error) {
+  usage((error as Error).message);
+}
+const rounds = positiveInteger('rounds', parsed.rounds, 3, 20);
+const seconds = positiveInteger('seconds', parsed.seconds, 5, 60);
+const backendConnections = parsed['backend-connections'] === undefined ? undefined : positiveInteger('backend-connections', parsed['backend-connections'], 0, 1024);
+const profileDir = parsed.profile === undefined ? undefined : resolve(parsed.profile);
+const nodeFlags = (parsed['node-flags'] ?? '').split(/\s+/).filter(Boolean);
+for (const flag of nodeFlags) if (!flag.startsWith('--')) usage(`--node-flags takes node options such as --max-semi-space-size=16 (got ${JSON.stringify(flag)})`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const argv = process.argv.slice(2).join(' ');
+const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}` : `node bench/bench.ts ${argv}`.trim();
+const nginx = findNginx();
+const loadAtStart = loadAverage1m();
+const dir = mkdtempSync(join(tmpdir(), 'fargate-bench-'));
+// One token for the run: the services get it through their environment, never on a command line.
+const token = randomBytes(32).toString('base64url');
+
+let stack: Stack | undefined;
+async function cleanUp(): Promise<void> {
+  await stack?.stop();
+  stack = undefined;
+  rmSync(dir, { recursive: true, force: true });
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cleanUp().then(() => process.exit(130)));
+}
+
+const fileSize = (file: string | undefined) => (file === undefined ? undefined : statSync(file).size);
+
+/** Warm-up, then req/s and CPU at 50 connections, then latency at 10. */
+async function measure(variant: Variant, backendPid: number, rssIdleMb: number): Promise<VariantSample> {
+  const { front, target } = variant;
+  await run(target, { connections: THROUGHPUT_CONNECTIONS, seconds: WARMUP_SECONDS });
+  const logBefore = fileSize(front.logFile);
+  const frontBefore = cpuMicros(front.pid);
+  const backendBefore = cpuMicros(backendPid);
+  const load = await run(target, { connections: THROUGHPUT_CONNECTIONS, seconds });
+  const frontCpuUs = (cpuMicros(front.pid) - frontBefore) / load.requests;
+  const backendCpuUs = (cpuMicros(backendPid) - backendBefore) / load.requests;
+  const logAfter = fileSize(front.logFile);
+  const latency = await run(target, { connections: LATENCY_CONNECTIONS, seconds: LATENCY_SECONDS });
+  return {
+    requestsPerSecond: load.requestsPerSecond,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    frontCpuUs,
+    backendCpuUs,
+    frontRssIdleMb: rssIdleMb,
+    frontRssLoadedMb: rssMb(front.pid),
+    frontLogBytes: logBefore === undefined || logAfter === undefined ? undefined : (logAfter - logBefore) / load.requests,
+  };
+}
+
+// What the rest of the machine did meanwhile: its busy time, less this
+// process's and its children's. The load average cannot tell, as it counts
+// the bench's own processes.
+const machineAtStart = machineCpuMicros();
+const selfAtStart = process.cpuUsage();
+let childrenCpuMicros = 0;
+
+const samples: Partial<Record<VariantKey, VariantSample[]>> = {};
+const startups: StartupSample[] = [];
+const backendRssLoadedMb: number[] = [];
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+
+try {
+  log(`bench: ${rounds} rounds; nginx ${nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : 'included'}; load average ${loadAtStart.toFixed(2)}`);
+  for (let round = 0; round < rounds; round += 1) {
+    stack = await startStack({
+      dir,
+      token,
+      nginx,
+      frontendEnv: backendConnections === undefined ? {} : { BACKEND_CONNECTIONS: String(backendConnections) },
+      nodeFlags: (service) => [
+        ...nodeFlags,
+        ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${service}-${round + 1}.cpuprofile`]),
+      ],
+    });
+    const byKey = new Map(stack.variants.map((variant) => [variant.key, variant]));
+    startups.push({ backendReadyMs: stack.backend.readyMs, frontendReadyMs: byKey.get('B')!.front.readyMs });
+    const idle = new Map(stack.variants.map((variant) => [variant.key, rssMb(variant.front.pid)]));
+    // Interleaved: each round starts with the next variant, so drift in the
+    // machine's load spreads over all of them instead of hitting one.
+    const order = stack.variants.map((_, index) => stack!.variants[(index + round) % stack!.variants.length]!);
+    const progress: string[] = [];
+    for (const variant of order) {
+      const sample = await measure(variant, stack.backend.pid, idle.get(variant.key)!);
+      (samples[variant.key] ??= []).push(sample);
+      progress.push(`${variant.key} ${Math.round(sample.requestsPerSecond)} req/s`);
+    }
+    backendRssLoadedMb.push(rssMb(stack.backend.pid));
+    childrenCpuMicros += stack.cpuMicros();
+    await stack.stop();
+    stack = undefined;
+    log(`round ${round + 1}/${rounds}: ${progress.join(', ')} (load average ${loadAverage1m().toFixed(2)})`);
+  }
+} finally {
+  await cleanUp();
+}
+
+const machine = machineCpuMicros();
+const self = process.cpuUsage(selfAtStart);
+const othersCpuShare = (machine.busy - machineAtStart.busy - self.user - self.system - childrenCpuMicros) / (machine.all - machineAtStart.all);
+
+const report = buildReport({
+  command,
+  settings: {
+    rounds,
+    'warm-up s': WARMUP_SECONDS,
+    [`req/s and CPU: ${THROUGHPUT_CONNECTIONS} connections, s`]: seconds,
+    [`latency: ${LATENCY_CONNECTIONS} connections, s`]: LATENCY_SECONDS,
+    BACKEND_CONNECTIONS: backendConnections ?? 'default',
+    'service node flags': [...CONTAINER_HEAP, ...nodeFlags].join(' '),
+    'service stdout': 'a file (JSON log lines)',
+  },
+  nginx: nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : `${nginx}: ${NGINX_SETUP}`,
+  loadAverage1m: loadAtStart,
+  othersCpuShare: Math.max(0, othersCpuShare),
+  samples,
+  startups,
+  backendRssLoadedMb,
+});
+
+if (parsed.json) {
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+} else {
+  process.stdout.write(`${formatTable(report)}\n`);
+  if (profileDir !== undefined) {
+    for (const file of readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort()) {
+      process.stdout.write(`\n${formatSelfTime(`top self time, ${file}:`, topSelfTime(join(profileDir, file), 15))}\n`);
+    }
+  }
+}

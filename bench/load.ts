@@ -1,0 +1,131 @@
+// The load generator: autocannon's programmatic API, in this process.
+import autocannon from 'autocannon';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Target {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface LoadResult {
+  /** Answers received: all of them 2xx, unless failures says otherwise. */
+  readonly requests: number;
+  /** Connection errors, timeouts and non-2xx answers. */
+  readonly failures: number;
+  readonly failureSummary: string;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  /** Latency percentiles in milliseconds, to the microsecond. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** The value below which `fraction` of the sorted samples fall (nearest rank). */
+export function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+interface Cannonade {
+  readonly latencies: Float64Array;
+  readonly result: autocannon.Result;
+  /** From start to the end of the last answer: autocannon stops at the first tick after `duration`. */
+  readonly seconds: number;
+}
+
+/**
+ * One autocannon instance. Its own latency histogram keeps whole
+ * milliseconds, too coarse for "within 1 ms", so each answer's time (a
+ * float, from process.hrtime) is recorded here as well.
+ */
+async function cannon(target: Target, options: { connections: number; seconds: number; overallRate?: number }): Promise<Cannonade> {
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  const started = performance.now();
+  const finished = Promise.withResolvers<autocannon.Result>();
+  const instance = autocannon(
+    {
+      url: target.url,
+      headers: { ...target.headers },
+      connections: options.connections,
+      duration: options.seconds,
+      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+    },
+    (error: Error | null, result) => (error ? finished.reject(error) : finished.resolve(result)),
+  );
+  instance.on('response', (_client, _status, _bytes, responseTime) => {
+    if (count === latencies.length) {
+      const grown = new Float64Array(latencies.length * 2);
+      grown.set(latencies);
+      latencies = grown;
+    }
+    latencies[count++] = responseTime;
+  });
+  const result = await finished.promise;
+  return { latencies: latencies.subarray(0, count), result, seconds: (performance.now() - started) / 1000 };
+}
+
+function summarise(target: Target, runs: readonly Cannonade[]): LoadResult {
+  const all = new Float64Array(runs.reduce((sum, run) => sum + run.latencies.length, 0));
+  let offset = 0;
+  for (const run of runs) {
+    all.set(run.latencies, offset);
+    offset += run.latencies.length;
+  }
+  all.sort();
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  const codes: Record<string, number> = {};
+  for (const { result } of runs) {
+    errors += result.errors;
+    timeouts += result.timeouts;
+    non2xx += result.non2xx;
+    for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) codes[code] = (codes[code] ?? 0) + (stats.count ?? 0);
+  }
+  return {
+    requests: all.length,
+    failures: errors + non2xx,
+    failureSummary: `${target.url}: ${errors} errors (${timeouts} timeouts), ${non2xx} non-2xx answers, status codes ${JSON.stringify(codes)}`,
+    seconds: Math.max(...runs.map((run) => run.seconds)),
+    // Each instance's rate, summed: they start at different times.
+    requestsPerSecond: runs.reduce((sum, run) => sum + run.latencies.length / run.seconds, 0),
+    p50Ms: percentile(all, 0.5),
+    p99Ms: percentile(all, 0.99),
+  };
+}
+
+/**
+ * Closed-loop load: each connection sends its next request as soon as the
+ * answer to the last one arrives. Errors and non-2xx answers fail the run: a
+ * broken variant gives no numbers.
+ */
+export async function run(target: Target, options: { connections: number; seconds: number }): Promise<LoadResult> {
+  const result = summarise(target, [await cannon(target, options)]);
+  if (result.failures > 0) throw new Error(result.failureSummary);
+  return result;
+}
+
+/**
+ * Load at a fixed rate, with autocannon's overallRate. autocannon spends a
+ * connection's share of the rate at the start of each second, as fast as
+ * answers come back: one instance would send the whole second's requests in
+ * one burst. So the rate is split over `bursts` instances started evenly
+ * across the second, each with one connection per request it sends a
+ * second: every 1/bursts s, rate/bursts requests leave at once, and the
+ * time each waits in the server's queue is in its latency.
+ */
+export async function runAtRate(target: Target, options: { rate: number; seconds: number; bursts: number }): Promise<LoadResult> {
+  const { rate, seconds, bursts } = options;
+  const runs = await Promise.all(
+    Array.from({ length: bursts }, async (_, index) => {
+      const share = Math.floor(rate / bursts) + (index < rate % bursts ? 1 : 0);
+      if (share === 0) return undefined;
+      await sleep((index * 1000) / bursts);
+      return cannon(target, { connections: share, seconds, overallRate: share });
+    }),
+  );
+  return summarise(target, runs.filter((run) => run !== undefined));
+}

@@ -1,0 +1,126 @@
+// What is compared: the backend alone (A, the limit for this hop), our
+// frontend in front of it (B), and the peers in front of the same backend:
+// a plain @fastify/reply-from proxy (C) and nginx (D, when installed).
+import { join } from 'node:path';
+import type { Target } from './load.ts';
+import { nginxArgs } from './nginx.ts';
+import { cpuMicros, freePort, startProcess, stopProcess, type Started } from './processes.ts';
+
+export type VariantKey = 'A' | 'B' | 'C' | 'D';
+
+export const VARIANT_NAMES: Readonly<Record<VariantKey, string>> = {
+  A: 'backend alone',
+  B: 'our frontend',
+  C: 'reply-from, plain',
+  D: 'nginx keep-alive',
+};
+
+export interface Variant {
+  readonly key: VariantKey;
+  readonly target: Target;
+  /** The process the load goes through: the proxy, or for A the backend itself. */
+  readonly front: Started;
+}
+
+export interface Stack {
+  readonly backend: Started;
+  readonly variants: readonly Variant[];
+  /** CPU time every process of the stack has used so far, in microseconds. */
+  cpuMicros(): number;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Where the log files and nginx's config go; deleted by the caller. */
+  readonly dir: string;
+  readonly token: string;
+  /** The nginx binary, or undefined to leave nginx out. */
+  readonly nginx: string | undefined;
+  /** Extra environment for the frontend (BACKEND_CONNECTIONS while tuning). */
+  readonly frontendEnv: Readonly<Record<string, string>>;
+  /** Extra node flags for the two services (--cpu-prof while profiling). */
+  readonly nodeFlags: (service: 'backend' | 'frontend') => readonly string[];
+}
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const NODE = process.execPath;
+const QUERY = '?name=bench';
+// Node sizes V8's heap from the memory it may use: in the task's 256 MiB
+// containers that is a 259 MB heap limit with a 1 MB semi-space; on a host
+// with gigabytes it is a heap 16 times larger, whose young generation alone
+// would make the frontend's memory figures meaningless for the task. These flags give every Node process here the container's sizes
+// (checked with `docker run -m 256m node:24-trixie-slim`).
+export const CONTAINER_HEAP = ['--max-old-space-size=256', '--max-semi-space-size=1'];
+
+/**
+ * Starts every process fresh, one after the other so each start-up is timed
+ * on a quiet machine: the backend, then what goes in front of it.
+ *
+ * Both services run as in production: LOG_LEVEL=info, LOG_FORMAT=json,
+ * stdout appended to a file (a write(2) per line, as into the pipe awslogs
+ * reads; /dev/null would hide the cost of the copy), INTERNAL_TOKEN set so
+ * neither calls AWS.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { dir, token } = options;
+  const started: Started[] = [];
+  const stop = async () => {
+    // In reverse: the proxies before the backend they call.
+    for (const child of started.toReversed()) await stopProcess(child);
+  };
+  try {
+    const production = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', INTERNAL_TOKEN: token };
+    const backendPort = await freePort();
+    const backendUrl = `http://127.0.0.1:${backendPort}`;
+    const backend = await startProcess({
+      name: 'backend',
+      command: NODE,
+      args: [...CONTAINER_HEAP, ...options.nodeFlags('backend'), join(ROOT, 'services/backend/main.ts')],
+      env: { ...production, PORT: String(backendPort) },
+      healthUrl: `${backendUrl}/health`,
+      logFile: join(dir, 'backend.log'),
+    });
+    started.push(backend);
+    const variants: Variant[] = [{ key: 'A', front: backend, target: { url: `${backendUrl}/hello${QUERY}`, headers: { authorization: `Bearer ${token}` } } }];
+
+    const frontendPort = await freePort();
+    const frontend = await startProcess({
+      name: 'frontend',
+      command: NODE,
+      args: [...CONTAINER_HEAP, ...options.nodeFlags('frontend'), join(ROOT, 'services/frontend/main.ts')],
+      env: { ...production, ...options.frontendEnv, PORT: String(frontendPort), BACKEND_URL: backendUrl },
+      healthUrl: `http://127.0.0.1:${frontendPort}/health/ready`,
+      logFile: join(dir, 'frontend.log'),
+    });
+    started.push(frontend);
+    variants.push({ key: 'B', front: frontend, target: { url: `http://127.0.0.1:${frontendPort}/api/hello${QUERY}` } });
+
+    const replyFromPort = await freePort();
+    const replyFrom = await startProcess({
+      name: 'reply-from proxy',
+      command: NODE,
+      args: [...CONTAINER_HEAP, join(ROOT, 'bench/reply-from-proxy.ts')],
+      env: { PATH: production.PATH, PORT: String(replyFromPort), BACKEND_URL: backendUrl, INTERNAL_TOKEN: token },
+      healthUrl: `http://127.0.0.1:${replyFromPort}/health`,
+    });
+    started.push(replyFrom);
+    variants.push({ key: 'C', front: replyFrom, target: { url: `http://127.0.0.1:${replyFromPort}/api/hello${QUERY}` } });
+
+    if (options.nginx !== undefined) {
+      const nginxPort = await freePort();
+      const nginx = await startProcess({
+        name: 'nginx',
+        command: options.nginx,
+        args: nginxArgs({ dir, port: nginxPort, backendPort, token }),
+        env: { PATH: production.PATH },
+        healthUrl: `http://127.0.0.1:${nginxPort}/health`,
+      });
+      started.push(nginx);
+      variants.push({ key: 'D', front: nginx, target: { url: `http://127.0.0.1:${nginxPort}/api/hello${QUERY}` } });
+    }
+    return { backend, variants, cpuMicros: () => started.reduce((sum, child) => sum + cpuMicros(child.pid), 0), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
