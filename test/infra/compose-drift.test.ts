@@ -48,7 +48,7 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
   },
   {
     change: 'a health-check command',
-    make: (s) => void (s.backend!.healthcheck.test = ['CMD', 'node', 'services/healthcheck.ts', 'http://127.0.0.1:8081/health']),
+    make: (s) => void (s.backend!.healthcheck.test = ['CMD', 'bash', 'services/healthcheck.sh', '8081', '/health']),
     reported: /^backend: health-check command \(healthcheck\.test\): .*8080.*, compose .*8081/,
   },
   {

@@ -106,7 +106,7 @@ test('no-essential: essential defaults to true, so one container left unmarked i
 });
 
 test('health-check-command: CMD or CMD-SHELL, then something to run; the command is never echoed', () => {
-  assert.deepEqual(found(ourTask, { 'containerDefinitions[0].healthCheck.command': ['CMD-SHELL', 'node services/healthcheck.ts http://127.0.0.1:8080/health'] }), []);
+  assert.deepEqual(found(ourTask, { 'containerDefinitions[0].healthCheck.command': ['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1'] }), []);
   assert.deepEqual(found(ourTask, { 'containerDefinitions[0].healthCheck.command': ['CMD'] }), ['health-check-command containerDefinitions[0].healthCheck.command']);
   assert.deepEqual(found(ourTask, { 'containerDefinitions[0].healthCheck.command': 'CMD node check.ts' }), ['health-check-command containerDefinitions[0].healthCheck.command']);
   assert.deepEqual(found(ourTask, { 'containerDefinitions[0].healthCheck.command': undefined }), ['health-check-command containerDefinitions[0].healthCheck.command']);
