@@ -203,11 +203,6 @@ export class BackendClient {
     }
   }
 
-  /** Calls in progress or waiting for a connection. */
-  get pending(): number {
-    return this.#pending;
-  }
-
   #call(path: string, requestId: string): Call {
     const token = this.#token.current();
     if (token === undefined) throw new HttpError(503, 'not_ready', 'The frontend has not read its internal token yet.');
