@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { request } from 'undici';
+import { closedOrigin } from '../helpers/fake-backend.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A loopback port nothing listens on. */
+const freePort = async () => Number(new URL(await closedOrigin()).port);
 
 test('npm start runs both services, answers through the frontend, and Ctrl-C stops both', { timeout: 30_000 }, async (t) => {
   const [port, backendPort] = [await freePort(), await freePort()];
