@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test, type TestContext } from 'node:test';
 import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Pool, request } from 'undici';
+import { request } from 'undici';
+import { startLoad, summarize } from '../helpers/load.ts';
 import { startService, type ServiceProcess } from '../helpers/process.ts';
 import { waitFor } from './compose.ts';
 import { secretsManager, startMoto, type Moto } from './moto.ts';
@@ -77,21 +78,8 @@ test('two rotations under continuous load: no failed request, the newest token i
   const { backend, frontend } = await task(t, secretId);
   await waitFor('readiness', async () => ((await status(`${frontend.url}/health/ready`)) === 200 ? true : undefined), 30_000);
 
-  // Eight clients in a loop, as long as the rotations last.
-  const pool = new Pool(frontend.url, { connections: 8 });
-  t.after(() => pool.close());
-  const outcomes = new Map<string, number>();
-  let running = true;
-  const client = async () => {
-    while (running) {
-      const outcome = await pool.request({ method: 'GET', path: '/api/hello?name=load' }).then(
-        async (res) => (res.statusCode === 200 ? (await res.body.dump(), '200') : `${res.statusCode} ${(await res.body.json() as { code: string }).code}`),
-        (error: { code?: string }) => error.code ?? 'error',
-      );
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-    }
-  };
-  const load = Promise.all(Array.from({ length: 8 }, client));
+  // Eight clients, as long as the rotations last.
+  const load = startLoad(t, frontend.url, { connections: 8, ratePerSecond: 5_000, path: '/api/hello?name=load' });
 
   const rotations: number[] = [];
   for (let i = 1; i <= 2; i++) {
@@ -106,13 +94,10 @@ test('two rotations under continuous load: no failed request, the newest token i
     }
     await sleep(TTL_SECONDS * 1000);
   }
-  running = false;
-  await load;
-
-  const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
-  t.diagnostic(`requests: ${total}, outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
-  assert.ok(total > 100, `only ${total} requests`);
-  assert.deepEqual([...outcomes.keys()], ['200'], 'every request succeeded');
+  const { sent, outcomes } = summarize(await load.stop());
+  t.diagnostic(`requests: ${sent}, outcomes: ${JSON.stringify(outcomes)}`);
+  assert.ok(sent > 100, `only ${sent} requests`);
+  assert.deepEqual(Object.keys(outcomes), ['200'], 'every request succeeded');
 
   // The rotation lines came within the TTL of each rotation, on both sides.
   for (const service of [backend, frontend]) {

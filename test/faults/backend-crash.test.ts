@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startInContainer } from './container.ts';
-import { assertOutcomes, report, startLoad } from './load.ts';
+import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
 
 const CONNECTIONS = 8;
 const RATE = 1_000;

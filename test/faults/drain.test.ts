@@ -7,7 +7,7 @@ import { Agent, request } from 'undici';
 import type { ServiceProcess } from '../helpers/process.ts';
 import { startInContainer } from './container.ts';
 import { latencyProxy } from './latency-proxy.ts';
-import { assertOutcomes, report, startLoad } from './load.ts';
+import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
 
 const CONNECTIONS = 8;
 const RATE = 1_000;

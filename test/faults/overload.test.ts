@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { startInContainer } from './container.ts';
-import { latencies, report, startLoad } from './load.ts';
+import { latencies, report, startLoad } from '../helpers/load.ts';
 
 // under-pressure samples the event loop's mean delay once a second. A frozen
 // 2.5 s sample among at most a hundred 10 ms ones averages over 24 ms (minus

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startInContainer } from './container.ts';
 import { latencyProxy } from './latency-proxy.ts';
-import { assertOutcomes, latencies, report, startLoad } from './load.ts';
+import { assertOutcomes, latencies, report, startLoad } from '../helpers/load.ts';
 
 const TIMEOUT_MS = 300;
 const POOL_CONNECTIONS = 4;
