@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { composeDrift } from './compose-drift.ts';
 import { COMPOSE_FILE, readComposeFile } from './compose.ts';
-import { lintTaskDefinition } from './lint/index.ts';
+import { lintTaskDefinition, parseTaskDefinitionFile } from './lint/index.ts';
 import { renderTaskDefinition, TASK_DEFINITION_FILE } from './render.ts';
 
 const taskDefinitionFile = relative(process.cwd(), TASK_DEFINITION_FILE);
@@ -31,14 +31,8 @@ function renderProblems(): string[] {
   return [];
 }
 
-function lintProblems(): string[] {
-  const text = readCommitted();
-  let taskDefinition: unknown;
-  try {
-    taskDefinition = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${taskDefinitionFile} is not JSON: ${(error as Error).message}`);
-  }
+async function lintProblems(): Promise<string[]> {
+  const taskDefinition = await parseTaskDefinitionFile(taskDefinitionFile);
   return lintTaskDefinition(taskDefinition).map(({ rule, path, message }) => `${path}: ${message} [${rule}]`);
 }
 
@@ -61,7 +55,7 @@ let failed = false;
 for (const check of checks) {
   let problems: string[];
   try {
-    problems = check.problems();
+    problems = await check.problems();
   } catch (error) {
     // A check that cannot run fails with its reason, not a stack trace.
     problems = [(error as Error).message];
