@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
-import type { ServiceProcess } from '../helpers/process.ts';
+import { probeReadiness, stopping, type ServiceProcess } from '../helpers/process.ts';
 import { startInContainer } from './container.ts';
 import { latencyProxy } from './latency-proxy.ts';
 import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
@@ -15,33 +14,6 @@ const PATH = '/api/hello?name=drain';
 const HOP_MS = 100;
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const RESETS = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
-
-/** Resolves with the time the process logged that it is stopping: it has handled the signal. */
-function stopping(service: ServiceProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (!service.logs.some((line) => String(line.msg).startsWith('stopping'))) return;
-      service.child.stdout!.off('data', check);
-      resolve(performance.now());
-    };
-    service.child.stdout!.on('data', check);
-    check();
-  });
-}
-
-/** GET /health/ready on a new connection, as a load balancer's health check does: the status or the error code. */
-async function probeReadiness(url: string): Promise<string> {
-  const fresh = new Agent();
-  try {
-    const res = await request(`${url}/health/ready`, { dispatcher: fresh });
-    await res.body.dump();
-    return String(res.statusCode);
-  } catch (error) {
-    return String((error as { code?: unknown }).code);
-  } finally {
-    await fresh.destroy();
-  }
-}
 
 /** The process's exit code and every log line it wrote, once its stdout has ended. */
 async function exitOf(service: ServiceProcess) {

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
+import { Agent, request } from 'undici';
 import { TEST_TOKEN } from './apps.ts';
 import type { LogLine } from './logs.ts';
 
@@ -43,4 +45,31 @@ export async function startService(t: TestContext, name: 'backend' | 'frontend',
     void exited.then((code) => reject(new Error(`${name} exited with ${code} before listening: ${stderr}`)));
   });
   return { child, url: await listening, logs, exited, stderr: () => stderr };
+}
+
+/** Resolves with the time the process logged that it is stopping: it has handled the signal. */
+export function stopping(service: ServiceProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!service.logs.some((line) => String(line.msg).startsWith('stopping'))) return;
+      service.child.stdout!.off('data', check);
+      resolve(performance.now());
+    };
+    service.child.stdout!.on('data', check);
+    check();
+  });
+}
+
+/** GET /health/ready on a new connection, as a load balancer's health check does: the status or the error code. */
+export async function probeReadiness(url: string): Promise<string> {
+  const fresh = new Agent();
+  try {
+    const res = await request(`${url}/health/ready`, { dispatcher: fresh });
+    await res.body.dump();
+    return String(res.statusCode);
+  } catch (error) {
+    return String((error as { code?: unknown }).code);
+  } finally {
+    await fresh.destroy();
+  }
 }

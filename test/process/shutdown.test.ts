@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { fakeBackend } from '../helpers/fake-backend.ts';
-import { startService } from '../helpers/process.ts';
+import { probeReadiness, startService, stopping } from '../helpers/process.ts';
 
 /** A backend whose /hello answers only when the test says so; /health answers at once. */
 async function heldBackend(t: Parameters<typeof fakeBackend>[0]) {
@@ -27,30 +27,18 @@ async function heldBackend(t: Parameters<typeof fakeBackend>[0]) {
 test('SIGTERM: readiness goes at once, the in-flight request completes, the process exits 0', { timeout: 15_000 }, async (t) => {
   const backend = await heldBackend(t);
   const frontend = await startService(t, 'frontend', { BACKEND_URL: backend.url });
-  await request(`${frontend.url}/health/ready`).then(async (res) => {
-    assert.equal(res.statusCode, 200);
-    await res.body.dump();
-  });
+  assert.equal(await probeReadiness(frontend.url), '200');
 
   const arrival = backend.arrival();
   const inFlight = request(`${frontend.url}/api/hello?name=you`);
   await arrival;
   frontend.child.kill('SIGTERM');
-  await once(frontend.child.stdout!, 'data'); // the "stopping" line: the signal was handled
+  await stopping(frontend);
 
   // From the signal on, a load balancer's probe (a new connection each time)
   // never sees "ready" again: 503, reset while the listener closes, then refused.
   const probes: string[] = [];
-  while (probes.at(-1) !== 'ECONNREFUSED') {
-    const fresh = new Agent();
-    probes.push(
-      await request(`${frontend.url}/health/ready`, { dispatcher: fresh }).then(
-        async (res) => (await res.body.dump(), String(res.statusCode)),
-        (error: { code: string }) => error.code,
-      ),
-    );
-    await fresh.destroy();
-  }
+  while (probes.at(-1) !== 'ECONNREFUSED') probes.push(await probeReadiness(frontend.url));
   assert.ok(probes.every((probe) => ['503', 'ECONNRESET', 'ECONNREFUSED', 'UND_ERR_SOCKET'].includes(probe)), probes.join());
 
   backend.release();
