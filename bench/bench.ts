@@ -18,7 +18,7 @@ import { findNginx, NGINX_SETUP } from './nginx.ts';
 import { formatSelfTime, topSelfTime } from './profile.ts';
 import { cpuMicros, machineCpuMicros, rssMb } from './processes.ts';
 import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
-import { CONTAINER_HEAP, startStack, type Stack, type Variant, type VariantKey } from './variants.ts';
+import { CONTAINER_HEAP, startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
 
 const WARMUP_SECONDS = 3;
 const LATENCY_SECONDS = 4;
@@ -65,6 +65,7 @@ const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${ar
 const nginx = findNginx();
 const loadAtStart = loadAverage1m();
 const dir = mkdtempSync(join(tmpdir(), 'fargate-bench-'));
+const compileCache = join(dir, 'compile-cache');
 // One token for the run: the services get it through their environment, never on a command line.
 const token = randomBytes(32).toString('base64url');
 
@@ -118,11 +119,13 @@ if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
 try {
   log(`bench: ${rounds} rounds; nginx ${nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : 'included'}; load average ${loadAtStart.toFixed(2)}`);
+  writeCompileCache(compileCache);
   for (let round = 0; round < rounds; round += 1) {
     stack = await startStack({
       dir,
       token,
       nginx,
+      compileCache,
       frontendEnv: backendConnections === undefined ? {} : { BACKEND_CONNECTIONS: String(backendConnections) },
       nodeFlags: (service) => [
         ...nodeFlags,
@@ -165,6 +168,7 @@ const report = buildReport({
     BACKEND_CONNECTIONS: backendConnections ?? 'default',
     'service node flags': [...CONTAINER_HEAP, ...nodeFlags].join(' '),
     'service stdout': 'a file (JSON log lines)',
+    'compile cache': 'written first, as the images do',
   },
   nginx: nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : `${nginx}: ${NGINX_SETUP}`,
   loadAverage1m: loadAtStart,

@@ -1,6 +1,7 @@
 // What is compared: the backend alone (A, the limit for this hop), our
 // frontend in front of it (B), and the peers in front of the same backend:
 // a plain @fastify/reply-from proxy (C) and nginx (D, when installed).
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Target } from './load.ts';
 import { nginxArgs } from './nginx.ts';
@@ -38,6 +39,8 @@ export interface StackOptions {
   readonly nginx: string | undefined;
   /** Extra environment for the frontend (BACKEND_CONNECTIONS while tuning). */
   readonly frontendEnv: Readonly<Record<string, string>>;
+  /** The services' compile cache, from writeCompileCache. */
+  readonly compileCache: string;
   /** Extra node flags for the two services (--cpu-prof while profiling). */
   readonly nodeFlags: (service: 'backend' | 'frontend') => readonly string[];
 }
@@ -53,13 +56,23 @@ const QUERY = '?name=bench';
 export const CONTAINER_HEAP = ['--max-old-space-size=256', '--max-semi-space-size=1'];
 
 /**
+ * Writes the services' compile cache into `dir` as each image build does
+ * (services/compile-cache.ts), so that a start here is a container's start.
+ */
+export function writeCompileCache(dir: string): void {
+  for (const service of ['backend', 'frontend']) {
+    execFileSync(NODE, [join(ROOT, 'services/compile-cache.ts'), service], { env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: dir }, stdio: 'inherit' });
+  }
+}
+
+/**
  * Starts every process fresh, one after the other so each start-up is timed
  * on a quiet machine: the backend, then what goes in front of it.
  *
  * Both services run as in production: LOG_LEVEL=info, LOG_FORMAT=json,
  * stdout appended to a file (a write(2) per line, as into the pipe awslogs
- * reads; /dev/null would hide the cost of the copy), INTERNAL_TOKEN set so
- * neither calls AWS.
+ * reads; /dev/null would hide the cost of the copy), the image's compile
+ * cache, INTERNAL_TOKEN set so neither calls AWS.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { dir, token } = options;
@@ -69,7 +82,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const child of started.toReversed()) await stopProcess(child);
   };
   try {
-    const production = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', INTERNAL_TOKEN: token };
+    const production = {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      NODE_COMPILE_CACHE: options.compileCache,
+      INTERNAL_TOKEN: token,
+    };
     const backendPort = await freePort();
     const backendUrl = `http://127.0.0.1:${backendPort}`;
     const backend = await startProcess({

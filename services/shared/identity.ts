@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { request } from 'undici';
 import type { Logger } from './logger.ts';
 import type { Identity } from './schemas.ts';
 
@@ -16,12 +15,14 @@ export async function resolveIdentity(service: string, metadataUri: string | und
   const identity = localIdentity(service);
   if (metadataUri === undefined) return identity;
   try {
-    const res = await request(`${metadataUri}/task`, { headersTimeout: 1000, bodyTimeout: 1000 });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new Error(`status ${res.statusCode}`);
+    // One call at start-up: the global fetch, so the backend, which makes no
+    // other HTTP call, does not load undici for it.
+    const res = await fetch(`${metadataUri}/task`, { signal: AbortSignal.timeout(1000) });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`status ${res.status}`);
     }
-    const task = (await res.body.json()) as { TaskARN?: unknown; AvailabilityZone?: unknown };
+    const task = (await res.json()) as { TaskARN?: unknown; AvailabilityZone?: unknown };
     if (typeof task.TaskARN === 'string') identity.taskArn = task.TaskARN;
     if (typeof task.AvailabilityZone === 'string') identity.availabilityZone = task.AvailabilityZone;
   } catch (error) {

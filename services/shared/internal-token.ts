@@ -4,7 +4,7 @@
 // task definition or a log line. Locally (`npm start`) it comes from
 // INTERNAL_TOKEN and no AWS call is made.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from './logger.ts';
 import type { App } from './server.ts';
 import { SecretCache } from './secret-cache.ts';
@@ -59,12 +59,18 @@ function regionOf(secretId: string): string | undefined {
   return /^arn:aws[\w-]*:secretsmanager:([\w-]+):/.exec(secretId)?.[1];
 }
 
+// The AWS SDK is loaded on the first read, not with the app: with
+// INTERNAL_TOKEN (npm start, tests, the bench) no process pays the start-up
+// time and memory of a module it never calls.
+const sdk = () => import('@aws-sdk/client-secrets-manager');
+
 /**
  * A Secrets Manager client from the standard AWS environment: the task role
  * on Fargate, AWS_ENDPOINT_URL_SECRETS_MANAGER (moto) locally. A secret ARN
  * names its own region.
  */
-export function secretsManagerClient(secretId: string): SecretsManagerClient {
+export async function secretsManagerClient(secretId: string): Promise<SecretsManagerClient> {
+  const { SecretsManagerClient } = await sdk();
   const region = regionOf(secretId);
   return new SecretsManagerClient({
     ...(region === undefined ? {} : { region }),
@@ -83,10 +89,15 @@ export function internalToken(settings: TokenSettings, log: Logger, client?: Sec
   if (settings.internalToken !== undefined) return staticToken(settings.internalToken);
 
   const { secretId } = settings;
-  const sm = client ?? secretsManagerClient(secretId);
+  let sm: Promise<SecretsManagerClient> | undefined;
+  const read = async () => {
+    const { GetSecretValueCommand } = await sdk();
+    sm ??= client === undefined ? secretsManagerClient(secretId) : Promise.resolve(client);
+    return (await (await sm).send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+  };
   const ttlMs = settings.secretTtlSeconds * 1000;
   const cache = new SecretCache<string>({
-    load: async () => parseSecret((await sm.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString),
+    load: async () => parseSecret(await read()),
     ttlMs,
     // The other container refreshes within its own TTL: until then it may
     // still send the token this one just replaced.

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import type { Static } from 'typebox';
 import { request } from 'undici';
 import type { FrontendHello } from '../../services/shared/schemas.ts';
+import { compileCacheReport } from '../helpers/compile-cache.ts';
 import { openPage } from './browser.ts';
 import { ComposeStack, docker, waitFor, type Container } from './compose.ts';
 
@@ -114,6 +115,19 @@ test('each image adds a few tens of MB at most to the base image', async (t) => 
     assert.ok(added > 0 && added < 40e6, `${service} adds ${added} bytes`);
   }
 });
+
+for (const service of APPS) {
+  test(`${service}: a second start in its container reads every module compiled from the image's cache`, async () => {
+    // As the container's own process starts, secret read included; port 0,
+    // beside it. NODE_DEBUG_NATIVE makes Node report each cache lookup on stderr.
+    const run = ['timeout', '--preserve-status', '-s', 'TERM', '4', 'node', `services/${service}/main.ts`];
+    const stderr = await stack.compose(['exec', '-T', '-e', 'NODE_DEBUG_NATIVE=COMPILE_CACHE', '-e', 'PORT=0', service, 'bash', '-c', `${run.join(' ')} 2>&1 >/dev/null`]);
+    const cache = compileCacheReport(stderr);
+    assert.deepEqual(cache.misses, [], 'every module loaded came from the cache');
+    assert.ok(cache.accepted > 300, `modules read compiled from the cache: ${cache.accepted}`);
+    assert.ok(cache.stripped.includes(`file:///app/services/${service}/main.ts`), 'main.ts came type-stripped from the cache');
+  });
+}
 
 for (const service of APPS) {
   test(`${service} runs as uid 1000 with a read-only root file system, no capabilities and no new privileges`, async () => {
