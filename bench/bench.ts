@@ -18,7 +18,8 @@ import { findNginx, NGINX_SETUP } from './nginx.ts';
 import { formatSelfTime, topSelfTime } from './profile.ts';
 import { cpuMicros, machineCpuMicros, rssMb } from './processes.ts';
 import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
-import { CONTAINER_HEAP, startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
+import { containerNodeFlags } from './container.ts';
+import { startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
 
 const WARMUP_SECONDS = 3;
 const LATENCY_SECONDS = 4;
@@ -166,7 +167,9 @@ const report = buildReport({
     [`req/s and CPU: ${THROUGHPUT_CONNECTIONS} connections, s`]: seconds,
     [`latency: ${LATENCY_CONNECTIONS} connections, s`]: LATENCY_SECONDS,
     BACKEND_CONNECTIONS: backendConnections ?? 'default',
-    'service node flags': [...CONTAINER_HEAP, ...nodeFlags].join(' '),
+    'node flags (the container\'s heap, the image\'s CMD, --node-flags)': (['backend', 'frontend'] as const)
+      .map((service) => `${service} ${[...containerNodeFlags(service), ...nodeFlags].join(' ')}`)
+      .join('; '),
     'service stdout': 'a file (JSON log lines)',
     'compile cache': 'written first, as the images do',
   },

@@ -3,6 +3,7 @@
 // a plain @fastify/reply-from proxy (C) and nginx (D, when installed).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { CONTAINER_HEAP, containerNodeFlags } from './container.ts';
 import type { Target } from './load.ts';
 import { nginxArgs } from './nginx.ts';
 import { cpuMicros, freePort, startProcess, stopProcess, type Started } from './processes.ts';
@@ -48,13 +49,6 @@ export interface StackOptions {
 const ROOT = new URL('../', import.meta.url).pathname;
 const NODE = process.execPath;
 const QUERY = '?name=bench';
-// Node sizes V8's heap from the memory it may use: in the task's 256 MiB
-// containers that is a 259 MB heap limit with a 1 MB semi-space; on a host
-// with gigabytes it is a heap 16 times larger, whose young generation alone
-// would make the frontend's memory figures meaningless for the task. These flags give every Node process here the container's sizes
-// (checked with `docker run -m 256m node:24-trixie-slim`).
-export const CONTAINER_HEAP = ['--max-old-space-size=256', '--max-semi-space-size=1'];
-
 /**
  * Writes the services' compile cache into `dir` as each image build does
  * (services/compile-cache.ts), so that a start here is a container's start.
@@ -95,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const backend = await startProcess({
       name: 'backend',
       command: NODE,
-      args: [...CONTAINER_HEAP, ...options.nodeFlags('backend'), join(ROOT, 'services/backend/main.ts')],
+      args: [...containerNodeFlags('backend'), ...options.nodeFlags('backend'), join(ROOT, 'services/backend/main.ts')],
       env: { ...production, PORT: String(backendPort) },
       healthUrl: `${backendUrl}/health`,
       logFile: join(dir, 'backend.log'),
@@ -107,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const frontend = await startProcess({
       name: 'frontend',
       command: NODE,
-      args: [...CONTAINER_HEAP, ...options.nodeFlags('frontend'), join(ROOT, 'services/frontend/main.ts')],
+      args: [...containerNodeFlags('frontend'), ...options.nodeFlags('frontend'), join(ROOT, 'services/frontend/main.ts')],
       env: { ...production, ...options.frontendEnv, PORT: String(frontendPort), BACKEND_URL: backendUrl },
       healthUrl: `http://127.0.0.1:${frontendPort}/health/ready`,
       logFile: join(dir, 'frontend.log'),
