@@ -6,8 +6,10 @@
 // Options: --rounds N (3), --seconds N (5, the req/s run; the latency run is
 // 4 s), --backend-connections N (the frontend's BACKEND_CONNECTIONS, to tune
 // it), --node-flags="FLAGS" (more node flags for both services, such as
-// --node-flags=--max-semi-space-size=16), --profile DIR (CPU profiles of both services,
-// and their top functions).
+// --node-flags=--max-semi-space-size=16), --no-compile-cache (start the
+// services without the compile cache their images ship, to see what it
+// saves), --profile DIR (CPU profiles of both services, and their top
+// functions).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,7 @@ const THROUGHPUT_CONNECTIONS = 50;
 const LATENCY_CONNECTIONS = 10;
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--rounds N] [--seconds N] [--backend-connections N] [--node-flags="FLAGS"] [--profile DIR]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--rounds N] [--seconds N] [--backend-connections N] [--node-flags="FLAGS"] [--no-compile-cache] [--profile DIR]\n`);
   process.exit(2);
 }
 
@@ -41,12 +43,14 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
 let parsed;
 try {
   parsed = parseArgs({
+    allowNegative: true,
     options: {
       json: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
       'backend-connections': { type: 'string' },
       'node-flags': { type: 'string' },
+      'compile-cache': { type: 'boolean', default: true },
       profile: { type: 'string' },
     },
   }).values;
@@ -66,7 +70,7 @@ const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${ar
 const nginx = findNginx();
 const loadAtStart = loadAverage1m();
 const dir = mkdtempSync(join(tmpdir(), 'fargate-bench-'));
-const compileCache = join(dir, 'compile-cache');
+const compileCache = parsed['compile-cache'] ? join(dir, 'compile-cache') : undefined;
 // One token for the run: the services get it through their environment, never on a command line.
 const token = randomBytes(32).toString('base64url');
 
@@ -120,7 +124,7 @@ if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
 try {
   log(`bench: ${rounds} rounds; nginx ${nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : 'included'}; load average ${loadAtStart.toFixed(2)}`);
-  writeCompileCache(compileCache);
+  if (compileCache !== undefined) writeCompileCache(compileCache);
   for (let round = 0; round < rounds; round += 1) {
     stack = await startStack({
       dir,
@@ -170,8 +174,9 @@ const report = buildReport({
     'node flags (the container\'s heap, the image\'s CMD, --node-flags)': (['backend', 'frontend'] as const)
       .map((service) => `${service} ${[...containerNodeFlags(service), ...nodeFlags].join(' ')}`)
       .join('; '),
+    'C node flags (the frontend\'s image)': containerNodeFlags('frontend').join(' '),
     'service stdout': 'a file (JSON log lines)',
-    'compile cache': 'written first, as the images do',
+    'compile cache': compileCache === undefined ? 'none (--no-compile-cache)' : 'written first, as the images do',
   },
   nginx: nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : `${nginx}: ${NGINX_SETUP}`,
   loadAverage1m: loadAtStart,

@@ -24,7 +24,9 @@ export function imageNodeFlags(service: ServiceName): string[] {
   return args.slice(1, -1);
 }
 
-/** Both, in the order Node reads them: the image's options override the heap's defaults. */
+/** Both: where the image sets an option the heap sizing also sets, the image's wins, as in the container. */
 export function containerNodeFlags(service: ServiceName): string[] {
-  return [...CONTAINER_HEAP, ...imageNodeFlags(service)];
+  const image = imageNodeFlags(service);
+  const name = (option: string) => option.split('=', 1)[0];
+  return [...CONTAINER_HEAP.filter((option) => !image.some((set) => name(set) === name(option))), ...image];
 }

@@ -3,7 +3,7 @@
 // a plain @fastify/reply-from proxy (C) and nginx (D, when installed).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CONTAINER_HEAP, containerNodeFlags } from './container.ts';
+import { containerNodeFlags } from './container.ts';
 import type { Target } from './load.ts';
 import { nginxArgs } from './nginx.ts';
 import { cpuMicros, freePort, startProcess, stopProcess, type Started } from './processes.ts';
@@ -40,8 +40,8 @@ export interface StackOptions {
   readonly nginx: string | undefined;
   /** Extra environment for the frontend (BACKEND_CONNECTIONS while tuning). */
   readonly frontendEnv: Readonly<Record<string, string>>;
-  /** The services' compile cache, from writeCompileCache. */
-  readonly compileCache: string;
+  /** The services' compile cache, from writeCompileCache; undefined for none. */
+  readonly compileCache: string | undefined;
   /** Extra node flags for the two services (--cpu-prof while profiling). */
   readonly nodeFlags: (service: 'backend' | 'frontend') => readonly string[];
 }
@@ -81,7 +81,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
-      NODE_COMPILE_CACHE: options.compileCache,
+      ...(options.compileCache === undefined ? {} : { NODE_COMPILE_CACHE: options.compileCache }),
       INTERNAL_TOKEN: token,
     };
     const backendPort = await freePort();
@@ -113,7 +113,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const replyFrom = await startProcess({
       name: 'reply-from proxy',
       command: NODE,
-      args: [...CONTAINER_HEAP, join(ROOT, 'bench/reply-from-proxy.ts')],
+      // Our frontend's node options too: its 8 MB semi-spaces would help any
+      // proxy that waits on a backend, so B and C compare code, not flags.
+      args: [...containerNodeFlags('frontend'), join(ROOT, 'bench/reply-from-proxy.ts')],
       env: { PATH: production.PATH, PORT: String(replyFromPort), BACKEND_URL: backendUrl, INTERNAL_TOKEN: token },
       healthUrl: `http://127.0.0.1:${replyFromPort}/health`,
     });

@@ -18,7 +18,7 @@ const STACK_PARAMETERS = {
   'desired-count': { parameter: 'DesiredCount', value: 'N', help: 'tasks to start with (default 2)' },
   'min-capacity': { parameter: 'MinCapacity', value: 'N', help: 'fewest tasks auto scaling keeps (default 2)' },
   'max-capacity': { parameter: 'MaxCapacity', value: 'N', help: 'most tasks auto scaling starts (default 6)' },
-  'requests-per-target': { parameter: 'RequestsPerTarget', value: 'N', help: 'scaling goal: requests per task per minute (default 3500)' },
+  'requests-per-target': { parameter: 'RequestsPerTarget', value: 'N', help: 'scaling goal: requests per task per minute (default 6200)' },
   'log-retention-days': { parameter: 'LogRetentionDays', value: 'N', help: 'days CloudWatch keeps the logs (default 30)' },
   'existing-secret-arn': { parameter: 'ExistingSecretArn', value: 'ARN', help: 'use this secret ({"token": ...}) instead of generating one' },
 } as const;
