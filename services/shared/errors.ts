@@ -2,8 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from './schemas.ts';
 
 // Not `import ... from 'node:http'`: an ESM import of node:http reads every
-// export, its lazy WebSocket getters included, which loads Node's bundled
-// undici: 20 ms of start-up and 15 MB of memory for a table of reason phrases.
+// export, its lazy WebSocket getters included, and so loads Node's bundled
+// copy of undici at start-up, for a table of reason phrases.
 const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** An error whose status, code and message are meant for the caller as they are. */

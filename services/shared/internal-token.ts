@@ -89,11 +89,12 @@ export function internalToken(settings: TokenSettings, log: Logger, client?: Sec
   if (settings.internalToken !== undefined) return staticToken(settings.internalToken);
 
   const { secretId } = settings;
-  let sm: Promise<SecretsManagerClient> | undefined;
+  let sm = client;
   const read = async () => {
     const { GetSecretValueCommand } = await sdk();
-    sm ??= client === undefined ? secretsManagerClient(secretId) : Promise.resolve(client);
-    return (await (await sm).send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+    sm ??= await secretsManagerClient(secretId);
+    const answer = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    return answer.SecretString;
   };
   const ttlMs = settings.secretTtlSeconds * 1000;
   const cache = new SecretCache<string>({
