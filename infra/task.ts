@@ -79,8 +79,10 @@ const frontend = {
   image: placeholder('FRONTEND_IMAGE'),
   ...bothContainers,
   portMappings: [{ containerPort: FRONTEND_PORT, protocol: 'tcp' }],
-  // Ready means the backend answers too, so this is what the load balancer should see.
-  healthCheck: healthCheck(FRONTEND_PORT, '/health/ready', 15),
+  // Liveness only: the process answers. Readiness (the backend answers too) is
+  // the load balancer's check, so a slow or hung backend never makes ECS
+  // stop a frontend that would serve again once the backend recovers.
+  healthCheck: healthCheck(FRONTEND_PORT, '/health/live', 15),
   // Start once the backend is healthy; ECS stops containers in reverse order,
   // so the frontend also stops first and drains while the backend still answers.
   dependsOn: [{ containerName: backend.name, condition: 'HEALTHY' }],
