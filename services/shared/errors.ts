@@ -23,6 +23,20 @@ export function errorBody(statusCode: number, code: string, message: string): Er
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message };
 }
 
+/** Why an answer failed, for the logs: the code behind it (undici's, the system's or ours) and its message. */
+export interface Failure {
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** The error's cause when it has one (the undici error behind our 503), else the error itself. */
+export function failureOf(error: unknown): Failure {
+  const root = (error as { cause?: unknown } | null)?.cause ?? error;
+  const { code, message, name } = (root ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
+  const text = typeof message === 'string' && message !== '' ? message : String(name ?? root);
+  return typeof code === 'string' ? { code, message: text } : { message: text };
+}
+
 interface ValidationIssue {
   instancePath: string;
   keyword: string;
@@ -57,6 +71,8 @@ export function errorHandler(error: FastifyError | HttpError, request: FastifyRe
     return;
   }
   // Our own errors and Fastify's carry a status and a message meant for the caller.
+  // Why a 5xx happened (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT, ...) goes to its access-log line.
+  if (status >= 500) request.failure = failureOf(error);
   const code = error instanceof HttpError ? error.code : (error.code ?? 'bad_request').toLowerCase();
   void reply.code(status).send(errorBody(status, code, error.message));
 }

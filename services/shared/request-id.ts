@@ -16,13 +16,22 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * At the edge (the frontend) nobody is trusted: the id is the ALB's trace root
- * when the load balancer set one, so ALB access logs match ours, else a new UUID.
+ * At the edge (the frontend) nobody is trusted: every request gets a new
+ * UUID. Not the load balancer's trace id: the ALB keeps a valid Root that
+ * the client sent, so a client could choose it, and reuse it.
  */
-export function edgeRequestId(req: IncomingMessage): string {
+export function edgeRequestId(): string {
+  return randomUUID();
+}
+
+/**
+ * The Root of the ALB's X-Amzn-Trace-Id, logged beside our request id so that
+ * ALB access logs and X-Ray can be matched with ours. The client may have
+ * chosen it: it correlates, it does not identify.
+ */
+export function amznTraceId(req: IncomingMessage): string | undefined {
   const trace = header(req, 'x-amzn-trace-id');
-  const root = trace === undefined || trace.length > 256 ? undefined : AMZN_TRACE_ROOT.exec(trace)?.[1];
-  return root ?? randomUUID();
+  return trace === undefined || trace.length > 256 ? undefined : AMZN_TRACE_ROOT.exec(trace)?.[1];
 }
 
 /** Behind the edge (the backend), the id the frontend forwarded, when well-formed. */

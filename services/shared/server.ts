@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { fastify, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorBody, errorHandler, notFoundHandler } from './errors.ts';
+import { errorBody, errorHandler, notFoundHandler, type Failure } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 
@@ -13,14 +13,31 @@ export interface ServerOptions {
   readonly keepAliveTimeoutMs: number;
   /** Headers every answer carries, computed once (the frontend's security headers). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The load balancer's trace id, logged beside our own request id (request-id.ts). */
+  readonly traceId?: (req: IncomingMessage) => string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the error handler for a 5xx that has a cause; read by the access log. */
+    failure: Failure | null;
+  }
 }
 
 /**
  * One access-log line per request, written when the response is done: half
  * the log volume of Fastify's default pair, and the line has everything
- * (request id, method, url, status, duration). Health probes are not logged.
+ * (request id, method, url, status, duration, and for a 5xx its cause).
+ * Health probes are not logged: each change of readiness is (readiness.ts).
  */
 class AccessLog extends LogController {
+  readonly #traceId: ((req: IncomingMessage) => string | undefined) | undefined;
+
+  constructor(traceId: ((req: IncomingMessage) => string | undefined) | undefined) {
+    super();
+    this.#traceId = traceId;
+  }
+
   override isLogDisabled(request: FastifyRequest): boolean {
     return request.url.startsWith('/health');
   }
@@ -34,8 +51,11 @@ class AccessLog extends LogController {
       url: request.url,
       statusCode: reply.statusCode,
       responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+      traceId: this.#traceId?.(request.raw),
+      cause: request.failure ?? undefined,
     };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else if (reply.statusCode >= 500) reply.log.warn(line, 'request failed');
     else reply.log.info(line, 'request completed');
   }
 
@@ -46,12 +66,14 @@ class AccessLog extends LogController {
 export function createServer(options: ServerOptions) {
   const app = fastify({
     loggerInstance: options.logger,
-    logController: new AccessLog(),
+    logController: new AccessLog(options.traceId),
     genReqId: options.requestId,
     keepAliveTimeout: options.keepAliveTimeoutMs,
-    // Slow clients (headers dribbled byte by byte) are cut off: Node checks
-    // these every connectionsCheckingInterval.
-    http: { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    // Slow clients are cut off: headers within 5 s, the whole request within
+    // 10 s, checked every connectionsCheckingInterval. requestTimeout is
+    // Fastify's own option: it overwrites the one given to Node in `http`.
+    requestTimeout: 10_000,
+    http: { headersTimeout: 5_000, connectionsCheckingInterval: 1_000 },
     // Neither service takes a request body.
     bodyLimit: 16 * 1024,
     routerOptions: { maxParamLength: 100 },
@@ -87,6 +109,7 @@ export function createServer(options: ServerOptions) {
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
+  app.decorateRequest('failure', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   return app;

@@ -24,15 +24,24 @@ test('one request id follows a request across both services and back to the call
   assert.equal(backendLines[0]?.url, '/hello?name=trace');
 });
 
-test("the ALB's X-Amzn-Trace-Id root becomes the request id", async (t) => {
+test("the ALB's X-Amzn-Trace-Id root is logged beside our own request id, which a client cannot choose", async (t) => {
   const { backend, frontend } = await task(t);
+  // The ALB keeps a valid Root the client sent: this one may be the client's.
   const root = '1-67891233-abcdef012345678912345678';
   const res = await request(frontend.app.server)
     .get('/api/hello?name=alb')
     .set('x-amzn-trace-id', `Root=${root};Sampled=1`)
     .expect(200);
-  assert.equal(res.headers['x-request-id'], root);
-  assert.ok(backend.logs.some((line) => line.reqId === root));
+  const id = res.headers['x-request-id'] ?? '';
+  assert.match(id, UUID);
+  const line = frontend.logs.find((entry) => entry.url === '/api/hello?name=alb');
+  assert.equal(line?.reqId, id);
+  assert.equal(line?.traceId, root);
+  assert.ok(backend.logs.some((entry) => entry.reqId === id));
+  assert.ok(!backend.logs.some((entry) => entry.reqId === root));
+
+  const again = await request(frontend.app.server).get('/api/hello?name=alb').set('x-amzn-trace-id', `Root=${root}`).expect(200);
+  assert.notEqual(again.headers['x-request-id'], id, 'a replayed trace id gets a new request id');
 });
 
 test('the frontend does not trust a caller-supplied x-request-id', async (t) => {
