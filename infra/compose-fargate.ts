@@ -1,0 +1,174 @@
+// `npm run compose:fargate [-- up|down|print]`: the compose task under
+// Fargate's CPU and memory model, on a Linux Docker host, as root.
+//
+// Fargate enforces the task's `cpu` as one CFS quota on the task's cgroup
+// (256 = 25 ms per 100 ms) and its `memory` as that cgroup's limit; a
+// container's `cpu` is only a weight (CPU shares) under the quota, and its
+// `memory` a hard limit of its own. Plain `docker compose up` cannot express
+// a limit shared by two containers, so it caps each at its own half
+// (docker-compose.yml). Here the task's cgroup is made first, with the
+// task's quota and memory, and the task's containers start inside it
+// (`cgroup_parent`) with their weights (`cpu_shares`) and no quota of their
+// own. Every size is read from infra/task-definition.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CGROUP_ROOT = '/sys/fs/cgroup';
+// The kernel's default CFS period, as the ECS agent uses it.
+const CFS_PERIOD_US = 100_000;
+// The namespace owner (ECS's pause container) belongs to the task too.
+const NAMESPACE_OWNER = 'task';
+
+interface TaskSizes {
+  /** CPU units, 1024 to a vCPU. */
+  readonly cpu: number;
+  /** MiB. */
+  readonly memory: number;
+  readonly containers: ReadonlyArray<{ readonly name: string; readonly cpu: number; readonly memory: number }>;
+}
+
+class UsageError extends Error {}
+
+/** The sizes the task definition gives the task and its containers. */
+export function taskSizes(file = join(ROOT, 'infra/task-definition.json')): TaskSizes {
+  const task = JSON.parse(readFileSync(file, 'utf8')) as {
+    cpu: string;
+    memory: string;
+    containerDefinitions: Array<{ name: string; cpu?: number; memory?: number }>;
+  };
+  return {
+    cpu: Number(task.cpu),
+    memory: Number(task.memory),
+    containers: task.containerDefinitions.map(({ name, cpu, memory }) => {
+      if (cpu === undefined || memory === undefined) throw new UsageError(`${file}: the container ${name} needs cpu and memory`);
+      return { name, cpu, memory };
+    }),
+  };
+}
+
+/** The compose project's name: COMPOSE_PROJECT_NAME, as docker compose reads it, or the compose file's `name`. */
+export function projectName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.COMPOSE_PROJECT_NAME ?? 'fargate-task-reference';
+}
+
+/** The compose override that puts the task's containers into the task's cgroup. */
+export function fargateOverride(sizes: TaskSizes, cgroupParent: string): string {
+  const services: Record<string, unknown> = {
+    [NAMESPACE_OWNER]: { cgroup_parent: cgroupParent },
+  };
+  for (const container of sizes.containers) {
+    services[container.name] = {
+      cgroup_parent: cgroupParent,
+      // A weight, not a cap: the task's quota is the only cap.
+      cpus: 0,
+      cpu_shares: container.cpu,
+      mem_limit: `${container.memory}m`,
+    };
+  }
+  return stringify({ services });
+}
+
+interface TaskCgroup {
+  create(sizes: TaskSizes): void;
+  /** Removes it, and on cgroup v1 the folders Docker made for it under the other controllers. */
+  remove(): void;
+}
+
+function taskCgroup(name: string): TaskCgroup {
+  const quota = (sizes: TaskSizes) => Math.round((sizes.cpu / 1024) * CFS_PERIOD_US);
+  const bytes = (sizes: TaskSizes) => sizes.memory * 1024 * 1024;
+  if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) {
+    const dir = join(CGROUP_ROOT, name);
+    return {
+      remove: () => existsSync(dir) && rmdirSync(dir),
+      create(sizes) {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'cpu.max'), `${quota(sizes)} ${CFS_PERIOD_US}`);
+        writeFileSync(join(dir, 'memory.max'), String(bytes(sizes)));
+      },
+    };
+  }
+  const cpu = join(CGROUP_ROOT, 'cpu', name);
+  const memory = join(CGROUP_ROOT, 'memory', name);
+  return {
+    remove() {
+      for (const controller of readdirSync(CGROUP_ROOT)) {
+        const dir = join(CGROUP_ROOT, controller, name);
+        if (existsSync(dir)) rmdirSync(dir);
+      }
+    },
+    create(sizes) {
+      mkdirSync(cpu, { recursive: true });
+      mkdirSync(memory, { recursive: true });
+      writeFileSync(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+      writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(quota(sizes)));
+      writeFileSync(join(memory, 'memory.limit_in_bytes'), String(bytes(sizes)));
+    },
+  };
+}
+
+function run(command: string, args: readonly string[], input?: string): void {
+  const result = spawnSync(command, args, { cwd: ROOT, input, stdio: [input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
+  if (result.error !== undefined) throw new UsageError(`${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new UsageError(`${command} ${args.join(' ')} exited with ${result.status}`);
+}
+
+function cgroupDriver(): string {
+  const result = spawnSync('docker', ['info', '--format', '{{.CgroupDriver}}'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new UsageError(`docker info failed: is the Docker engine running? ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+function checkHost(): void {
+  if (process.platform !== 'linux') {
+    throw new UsageError(`needs a Linux Docker host (this is ${process.platform}): Docker Desktop's engine runs in a VM whose cgroups cannot be prepared from here; use docker compose up`);
+  }
+  if (process.getuid?.() !== 0) throw new UsageError('needs root, to create the task cgroup: run it with sudo');
+  const driver = cgroupDriver();
+  if (driver !== 'cgroupfs') {
+    throw new UsageError(`needs Docker's cgroupfs cgroup driver (this engine uses ${driver}, whose cgroup_parent is a systemd slice); use docker compose up`);
+  }
+}
+
+function main(argv: readonly string[]): void {
+  const [action = 'up', ...rest] = argv;
+  if (rest.length > 0 || !['up', 'down', 'print'].includes(action)) throw new UsageError('usage: npm run compose:fargate [-- up|down|print]');
+  const project = projectName();
+  const cgroupParent = `/${project}`;
+  const override = fargateOverride(taskSizes(), cgroupParent);
+  const compose = ['compose', '-p', project, '-f', 'docker-compose.yml', '-f', '-'];
+  if (action === 'print') {
+    process.stdout.write(override);
+    return;
+  }
+  checkHost();
+  const cgroup = taskCgroup(project);
+  if (action === 'down') {
+    run('docker', [...compose, 'down', '--volumes', '--remove-orphans'], override);
+    cgroup.remove();
+    process.stdout.write(`compose:fargate: stopped ${project} and removed its task cgroup\n`);
+    return;
+  }
+  const sizes = taskSizes();
+  cgroup.create(sizes);
+  process.stdout.write(
+    `compose:fargate: task cgroup ${cgroupParent}: ${sizes.cpu / 1024} vCPU (CFS quota), ${sizes.memory} MiB; ` +
+      `${sizes.containers.map((c) => `${c.name} cpu_shares ${c.cpu}, ${c.memory} MiB`).join('; ')}\n`,
+  );
+  run('docker', [...compose, 'up', '--build', '--detach', '--wait', '--wait-timeout', '180'], override);
+  process.stdout.write(`compose:fargate: the task answers on http://localhost:3000; stop it with: npm run compose:fargate -- down\n`);
+}
+
+if (import.meta.main) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`compose:fargate: ${error.message}\n`);
+    process.exit(error.message.startsWith('usage:') ? 2 : 1);
+  }
+}
