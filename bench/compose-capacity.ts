@@ -1,177 +1,189 @@
-// `node bench/compose-capacity.ts [--health-checks task|none] [--json]`:
-// the capacity of one task. Runs the compose stack, whose app containers have
-// the task definition's sizes (0.125 vCPU and 256 MiB each), and finds the
-// highest rate of GET /api/hello it answers with a p99 under 50 ms and no
-// failure. That rate is the capacity per task; the auto scaling target
-// (requests per target per minute) follows from it.
+// `node bench/compose-capacity.ts [--json] [--step-seconds N]`: the capacity
+// of one task, under Fargate's CPU and memory model (`npm run
+// compose:fargate`: one 0.25 vCPU quota and 512 MiB for the whole task), its
+// container health checks running as in the task definition.
 //
-// A container health check is a process started in the container every 10 s,
-// paid from its 0.125 vCPU, and the app's requests wait while it runs.
-// --health-checks says which checks run: `task` (the default) those of the
-// task definition, services/healthcheck.sh; `none` no container health check
-// at all, as when the load balancer's checks are the only ones: the capacity
-// of the app itself.
+// - Capacity: the highest rate of GET /api/hello answered with a p99 under
+//   50 ms and no failure, offered open-loop (Poisson arrivals over 64
+//   keep-alive connections, as a load balancer keeps many open), each latency
+//   timed from the request's scheduled send time (open-loop.ts). Evenly
+//   spaced arrivals at the same rate are printed beside it.
+// - Saturation: the task's throughput when callers never wait (closed loop),
+//   and its CPU time per request, from the task cgroup's own counters.
+// - The generator's own ceiling: the same open-loop load on a trivial server.
+// - What follows: the auto scaling target (requests per target per minute)
+//   and the cost of a million requests at Fargate's list prices.
 //
-// It waits while another stack holds port 3000 (the e2e tests use it), and
-// tears its own stack down at the end, even after a failure or Ctrl-C.
-import { execFile } from 'node:child_process';
+// Linux, root, Docker's cgroupfs driver (as compose:fargate). It waits while
+// another stack holds port 3000 (the e2e tests use it), and takes its own
+// stack down at the end, even after a failure or Ctrl-C. About 6 minutes.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
-import { run, runAtRate, type LoadResult } from './load.ts';
+import { parseArgs } from 'node:util';
+import { taskCpu, taskSizes } from '../infra/compose-fargate.ts';
+import { run } from './load.ts';
+import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.ts';
 import { answers200 } from './processes.ts';
 import { loadAverage1m } from './report.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-// Not the e2e tests' project (fargate-task-reference-e2e), nor the default one people run by hand.
+// Not the e2e tests' projects, nor the default one people run by hand.
 const PROJECT = 'fargate-task-reference-bench';
 const PORT = 3000;
-const TARGET = { url: `http://127.0.0.1:${PORT}/api/hello?name=bench` };
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const PATH = '/api/hello?name=bench';
 const P99_LIMIT_MS = 50;
-const STEP_SECONDS = 10;
-const WARMUP_SECONDS = 20;
-const BURSTS_PER_SECOND = 20;
-const FIRST_RATE = 50;
-const GROWTH = 1.5;
+const CONNECTIONS = 64;
+const TIMEOUT_MS = 2_000;
+const WARMUP = { rate: 300, seconds: 20 };
+const FIRST_RATE = 200;
+const GROWTH = 1.25;
 const MAX_RATE = 20_000;
 const REFINEMENTS = 3;
+const SATURATION_SECONDS = 10;
 const WAIT_FOR_PORT_MS = 20 * 60_000;
 // Target tracking scales out when the metric stays above the target: aim
 // below capacity, for the minutes a new task takes to start and for bursts.
 const HEADROOM = 0.7;
+// Fargate's list prices, us-east-1, Linux x86: per vCPU-hour and per GB-hour.
+const PRICE = { vcpuHour: 0.04048, gbHour: 0.004445 };
 
-const HEALTH_CHECKS = ['task', 'none'] as const;
-type HealthChecks = (typeof HEALTH_CHECKS)[number];
 function usage(message: string): never {
-  process.stderr.write(`compose-capacity: ${message}\nusage: node bench/compose-capacity.ts [--health-checks ${HEALTH_CHECKS.join('|')}] [--json]\n`);
+  process.stderr.write(`compose-capacity: ${message}\nusage: node bench/compose-capacity.ts [--json] [--step-seconds N]\n`);
   process.exit(2);
 }
 let options;
 try {
-  options = parseArgs({ options: { json: { type: 'boolean', default: false }, 'health-checks': { type: 'string', default: 'task' } } }).values;
+  options = parseArgs({ options: { json: { type: 'boolean', default: false }, 'step-seconds': { type: 'string', default: '10' } } }).values;
 } catch (error) {
   usage((error as Error).message);
 }
-const json = options.json;
-const healthChecks = options['health-checks'] as HealthChecks;
-if (!HEALTH_CHECKS.includes(healthChecks)) usage(`--health-checks must be one of ${HEALTH_CHECKS.join(', ')}`);
+const stepSeconds = Number(options['step-seconds']);
+if (!Number.isInteger(stepSeconds) || stepSeconds < 2 || stepSeconds > 120) usage('--step-seconds must be an integer from 2 to 120');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function docker(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('docker', args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const { stderr } = error as { stderr?: string };
-    throw new Error(`docker ${args.join(' ')} failed:\n${(stderr ?? String(error)).trim().split('\n').slice(-20).join('\n')}`);
-  }
+/** `npm run compose:fargate -- ACTION` for the bench's project. */
+async function composeFargate(action: 'up' | 'down'): Promise<void> {
+  const child = spawn(process.execPath, ['infra/compose-fargate.ts', action], {
+    cwd: ROOT,
+    env: { ...process.env, COMPOSE_PROJECT_NAME: PROJECT },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`compose:fargate ${action} exited with ${code}:\n${stderr.trim().split('\n').slice(-20).join('\n')}`);
 }
 
-/** Containers publishing the port, and whether anything else on this machine listens on it. */
-async function portHolders(): Promise<string[]> {
-  const containers = (await docker('ps', '--filter', `publish=${PORT}`, '--format', '{{.Names}}')).split('\n').filter(Boolean);
-  if (containers.length > 0) return containers;
+async function portFree(): Promise<boolean> {
   const probe = createServer();
   probe.listen(PORT, '0.0.0.0');
   const [event] = await Promise.race([once(probe, 'listening').then(() => ['free']), once(probe, 'error').then(() => ['taken'])]);
   probe.close();
-  return event === 'free' ? [] : [`a process on port ${PORT}`];
+  return event === 'free';
 }
 
 async function waitForPort(): Promise<void> {
   const deadline = Date.now() + WAIT_FOR_PORT_MS;
-  let holders = await portHolders();
-  if (holders.length > 0) log(`waiting for port ${PORT}: held by ${holders.join(', ')}`);
-  while (holders.length > 0) {
-    if (Date.now() > deadline) throw new Error(`port ${PORT} is still held after ${WAIT_FOR_PORT_MS / 60_000} minutes by ${holders.join(', ')}`);
+  if (!(await portFree())) log(`waiting for port ${PORT}: another stack holds it`);
+  while (!(await portFree())) {
+    if (Date.now() > deadline) throw new Error(`port ${PORT} is still held after ${WAIT_FOR_PORT_MS / 60_000} minutes`);
     await sleep(5_000);
-    holders = await portHolders();
   }
 }
 
-/** Until the task answers: `up --wait` waited for it when there are health checks, without them it only started the processes. */
-async function waitForReady(): Promise<void> {
-  const url = `http://127.0.0.1:${PORT}/health/ready`;
-  const deadline = Date.now() + 60_000;
-  while (!(await answers200(url))) {
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within 60 s`);
-    await sleep(500);
+const load = (rate: number, arrivals: OpenLoopOptions['arrivals'], origin = ORIGIN, path = PATH) =>
+  openLoop({ origin, path, rate, seconds: stepSeconds, arrivals, connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
+
+interface Step extends OpenLoopResult {
+  readonly sustained: boolean;
+  readonly throttledShare: number;
+}
+
+const failed = (result: OpenLoopResult) => Object.values(result.failures).reduce((sum, n) => sum + n, 0);
+
+// A step whose requests left this late was measuring the generator (the
+// machine is shared): it runs again, up to twice.
+const MAX_SEND_LAG_MS = P99_LIMIT_MS / 5;
+const RETRIES = 2;
+
+async function step(rate: number, arrivals: OpenLoopOptions['arrivals'] = 'poisson'): Promise<Step> {
+  for (let attempt = 0; ; attempt += 1) {
+    const result = await measureStep(rate, arrivals);
+    if (result.sendLagP99Ms <= MAX_SEND_LAG_MS || attempt === RETRIES) return result;
+    log(`  the generator sent late (p99 ${result.sendLagP99Ms.toFixed(1)} ms > ${MAX_SEND_LAG_MS} ms): again`);
   }
 }
 
-interface Step extends LoadResult {
-  readonly rate: number;
-  readonly ok: boolean;
+async function measureStep(rate: number, arrivals: OpenLoopOptions['arrivals']): Promise<Step> {
+  const before = taskCpu(PROJECT);
+  const result = await load(rate, arrivals);
+  const after = taskCpu(PROJECT);
+  const throttledShare = (after.throttledPeriods - before.throttledPeriods) / Math.max(1, after.periods - before.periods);
+  const sustained = failed(result) === 0 && result.p99Ms < P99_LIMIT_MS;
+  log(
+    `  ${String(rate).padStart(5)}/s ${arrivals.padEnd(7)}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
+      `${failed(result)} failed, throttled in ${(throttledShare * 100).toFixed(0)}% of periods, send lag p99 ${result.sendLagP99Ms.toFixed(1)} ms: ` +
+      `${sustained ? 'sustained' : 'not sustained'}`,
+  );
+  return { ...result, sustained, throttledShare };
 }
 
-async function step(rate: number): Promise<Step> {
-  const result = await runAtRate(TARGET, { rate, seconds: STEP_SECONDS, bursts: BURSTS_PER_SECOND });
-  // Sustained: every request answered 2xx, the whole rate served, p99 under the limit.
-  const ok = result.failures === 0 && result.requestsPerSecond >= rate * 0.95 && result.p99Ms < P99_LIMIT_MS;
-  log(`  ${String(rate).padStart(5)} req/s offered: ${result.requestsPerSecond.toFixed(0)} served, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.failures} failures: ${ok ? 'sustained' : 'not sustained'}`);
-  return { ...result, rate, ok };
-}
-
-/** Grows the rate by half each step until it is not sustained, then bisects between the last good and the first bad. */
+/** Grows the rate until it is not sustained, then bisects between the last good and the first bad. */
 async function findCapacity(): Promise<{ capacity: number; steps: Step[] }> {
   const steps: Step[] = [];
   let good = 0;
   let bad = Number.POSITIVE_INFINITY;
   for (let rate = FIRST_RATE; bad === Number.POSITIVE_INFINITY; rate = Math.round(rate * GROWTH)) {
-    if (rate > MAX_RATE) throw new Error(`still sustained at ${good} requests/s: is the stack really limited to the task's size?`);
+    if (rate > MAX_RATE) throw new Error(`still sustained at ${good} requests/s: is the task really under its quota?`);
     const result = await step(rate);
     steps.push(result);
-    if (result.ok) good = rate;
+    if (result.sustained) good = rate;
     else bad = rate;
   }
   for (let i = 0; i < REFINEMENTS && bad - good > 10; i += 1) {
     const rate = Math.round((good + bad) / 2);
     const result = await step(rate);
     steps.push(result);
-    if (result.ok) good = rate;
+    if (result.sustained) good = rate;
     else bad = rate;
   }
   return { capacity: good, steps };
 }
 
-const HEALTH_CHECK_NAMES: Readonly<Record<HealthChecks, string>> = {
-  task: 'services/healthcheck.sh every 10 s, as in the task definition',
-  none: 'none (the app alone)',
-};
-
-/** What docker compose merges over docker-compose.yml for these health checks (JSON is YAML). */
-function override(checks: HealthChecks): object | undefined {
-  if (checks === 'none') {
-    return {
-      services: {
-        backend: { healthcheck: { disable: true } },
-        frontend: { healthcheck: { disable: true }, depends_on: { backend: { condition: 'service_started' } } },
-      },
-    };
-  }
-  return undefined;
+/** Closed loop, as many callers as connections, none waiting: the task's throughput and CPU time per request. */
+async function saturate(): Promise<{ requestsPerSecond: number; cpuMicrosPerRequest: number; vcpu: number }> {
+  const before = taskCpu(PROJECT);
+  const started = performance.now();
+  const result = await run({ url: `${ORIGIN}${PATH}` }, { connections: CONNECTIONS, seconds: SATURATION_SECONDS });
+  const seconds = (performance.now() - started) / 1000;
+  const used = taskCpu(PROJECT).usageMicros - before.usageMicros;
+  return { requestsPerSecond: result.requestsPerSecond, cpuMicrosPerRequest: used / result.requests, vcpu: used / 1e6 / seconds };
 }
 
-const overrideDir = healthChecks === 'task' ? undefined : mkdtempSync(join(tmpdir(), 'compose-capacity-'));
-const files = ['-f', 'docker-compose.yml'];
-if (overrideDir !== undefined) {
-  const file = join(overrideDir, `health-checks-${healthChecks}.yml`);
-  writeFileSync(file, JSON.stringify(override(healthChecks)));
-  files.push('-f', file);
+/** The generator alone: the same open-loop load on a server that does nothing, in another process. */
+async function generatorCeiling(rate: number): Promise<OpenLoopResult> {
+  const child = spawn(process.execPath, ['-e', "require('node:http').createServer((q, r) => r.end('{}')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const [port] = (await once(child.stdout!, 'data')) as [Buffer];
+    return await load(rate, 'poisson', `http://127.0.0.1:${Number(port.toString())}`, '/');
+  } finally {
+    child.kill();
+  }
 }
 
 let up = false;
 async function down(): Promise<void> {
   if (!up) return;
   up = false;
-  log(`stopping the stack (${PROJECT})`);
-  await docker('compose', '-p', PROJECT, ...files, 'down', '--volumes', '--remove-orphans', '--timeout', '30');
-  if (overrideDir !== undefined) rmSync(overrideDir, { recursive: true, force: true });
+  log(`stopping the task (${PROJECT})`);
+  await composeFargate('down');
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void down().finally(() => process.exit(130)));
@@ -179,50 +191,65 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 await waitForPort();
 const loadAtStart = loadAverage1m();
+const sizes = taskSizes();
 let found: { capacity: number; steps: Step[] };
+let even: Step;
+let saturation: Awaited<ReturnType<typeof saturate>>;
 try {
-  log(`starting the compose stack as project ${PROJECT} (docker compose up --build), health checks: ${HEALTH_CHECK_NAMES[healthChecks]}`);
+  log(`starting the task as project ${PROJECT} (npm run compose:fargate: ${sizes.cpu / 1024} vCPU and ${sizes.memory} MiB for the whole task)`);
   up = true;
-  // --wait waits for every health check, and refuses containers without one.
-  await docker('compose', '-p', PROJECT, ...files, 'up', '--build', healthChecks === 'none' ? '--detach' : '--wait', '--pull', 'never');
-  await waitForReady();
-  // At 0.125 vCPU the JIT needs many requests before the hot path is
-  // optimised: as many as the task answers in 20 s, four at a time.
-  log('warming up');
-  await run(TARGET, { connections: 4, seconds: WARMUP_SECONDS });
-  // The warm-up saturates both containers: let their CPU quota and garbage
-  // collector settle, so the first step is not measuring the warm-up's tail.
-  await sleep(5_000);
-  log(`offering increasing rates, ${STEP_SECONDS} s each, ${BURSTS_PER_SECOND} bursts a second; sustained means no failure and p99 < ${P99_LIMIT_MS} ms`);
+  await composeFargate('up');
+  while (!(await answers200(`${ORIGIN}/health/ready`))) await sleep(500);
+  // Under a quarter of a vCPU the JIT needs many requests before the hot path is optimised.
+  log(`warming up: ${WARMUP.rate}/s for ${WARMUP.seconds} s`);
+  await openLoop({ origin: ORIGIN, path: PATH, ...WARMUP, arrivals: 'even', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
+  log(`offering increasing rates, ${stepSeconds} s each; sustained means no failure and p99 < ${P99_LIMIT_MS} ms from the scheduled send time`);
   found = await findCapacity();
+  even = await step(Math.max(found.capacity, FIRST_RATE), 'even');
+  log(`saturating: ${CONNECTIONS} connections, closed loop, ${SATURATION_SECONDS} s`);
+  saturation = await saturate();
 } finally {
   await down();
 }
+const generator = await generatorCeiling(Math.max(...found.steps.map((s) => s.rate)));
 
+const taskHourUsd = (sizes.cpu / 1024) * PRICE.vcpuHour + (sizes.memory / 1024) * PRICE.gbHour;
+const usdPerMillion = (rate: number) => (taskHourUsd / (rate * 3600)) * 1e6;
 const requestsPerTarget = Math.floor((found.capacity * 60 * HEADROOM) / 100) * 100;
 const summary = {
   date: new Date().toISOString(),
-  command: `node bench/compose-capacity.ts --health-checks ${healthChecks}${json ? ' --json' : ''}`,
-  healthChecks: HEALTH_CHECK_NAMES[healthChecks],
+  command: `node bench/compose-capacity.ts${options.json ? ' --json' : ''} --step-seconds ${stepSeconds}`,
   loadAverage1m: loadAtStart,
+  task: `${sizes.cpu / 1024} vCPU, ${sizes.memory} MiB, compose:fargate; container health checks as in the task definition`,
   p99LimitMs: P99_LIMIT_MS,
   capacityRequestsPerSecond: found.capacity,
+  capacityEven: { rate: even.rate, p50Ms: even.p50Ms, p99Ms: even.p99Ms, failed: failed(even) },
+  saturatedRequestsPerSecond: Math.round(saturation.requestsPerSecond),
+  capacityShareOfSaturation: Math.round((found.capacity / saturation.requestsPerSecond) * 100) / 100,
+  cpuMicrosPerRequest: Math.round(saturation.cpuMicrosPerRequest),
+  vcpuAtSaturation: Math.round(saturation.vcpu * 1000) / 1000,
+  generator: { rate: generator.rate, p99Ms: generator.p99Ms, sendLagP99Ms: generator.sendLagP99Ms, failed: failed(generator) },
   requestsPerTargetPerMinute: requestsPerTarget,
   headroom: HEADROOM,
-  steps: found.steps.map(({ rate, requestsPerSecond, p50Ms, p99Ms, failures, ok }) => ({ rate, requestsPerSecond, p50Ms, p99Ms, failures, ok })),
+  usdPerMillionRequests: { atCapacity: Math.round(usdPerMillion(found.capacity) * 10_000) / 10_000, atTarget: Math.round(usdPerMillion(requestsPerTarget / 60) * 10_000) / 10_000 },
+  steps: found.steps.map(({ rate, p50Ms, p99Ms, sendLagP99Ms, throttledShare, sustained, failures }) => ({ rate, p50Ms, p99Ms, sendLagP99Ms, throttledShare, failures, sustained })),
 };
-if (json) {
+if (options.json) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } else {
   process.stdout.write(
     [
-      `date:     ${summary.date}`,
-      `command:  ${summary.command} (load average at start ${loadAtStart.toFixed(2)})`,
-      `checks:   container health checks: ${summary.healthChecks}`,
-      found.capacity === 0
-        ? `capacity: no rate tried (down to ${Math.min(...found.steps.map((s) => s.rate))} requests/s) kept p99 < ${P99_LIMIT_MS} ms without failure (app containers at 0.125 vCPU and 256 MiB each)`
-        : `capacity: ${found.capacity} requests/s per task with p99 < ${P99_LIMIT_MS} ms and no failure (app containers at 0.125 vCPU and 256 MiB each)`,
-      `scaling:  RequestsPerTarget ${requestsPerTarget} (ALBRequestCountPerTarget counts a minute: ${found.capacity} × 60 × ${HEADROOM} headroom)`,
+      `date:        ${summary.date}`,
+      `command:     ${summary.command} (load average at start ${loadAtStart.toFixed(2)})`,
+      `task:        ${summary.task}`,
+      `capacity:    ${found.capacity} requests/s with p99 < ${P99_LIMIT_MS} ms and no failure (Poisson arrivals, ${CONNECTIONS} connections, latency from the scheduled send time)`,
+      `             evenly spaced at ${even.rate}/s: p50 ${even.p50Ms} ms, p99 ${even.p99Ms} ms, ${failed(even)} failed`,
+      `saturation:  ${summary.saturatedRequestsPerSecond} requests/s closed loop (${CONNECTIONS} connections), ${summary.vcpuAtSaturation} vCPU, ${summary.cpuMicrosPerRequest} µs of CPU per request`,
+      `             capacity / saturation: ${summary.capacityShareOfSaturation} (goal 0.75)`,
+      `generator:   ${generator.rate}/s on a trivial server: p99 ${generator.p99Ms} ms, send lag p99 ${generator.sendLagP99Ms} ms, ${failed(generator)} failed`,
+      `scaling:     RequestsPerTarget ${requestsPerTarget} (ALBRequestCountPerTarget counts a minute: ${found.capacity} × 60 × ${HEADROOM} headroom)`,
+      `cost:        ${summary.usdPerMillionRequests.atCapacity} USD per million requests at capacity, ${summary.usdPerMillionRequests.atTarget} at the scaling target ` +
+        `(${taskHourUsd.toFixed(5)} USD per task-hour: ${PRICE.vcpuHour} per vCPU-hour, ${PRICE.gbHour} per GB-hour, us-east-1)`,
     ].join('\n') + '\n',
   );
 }

@@ -111,6 +111,33 @@ function taskCgroup(name: string): TaskCgroup {
   };
 }
 
+export interface TaskCpu {
+  /** CPU time the task's processes used, in microseconds. */
+  readonly usageMicros: number;
+  /** CFS periods in which the task ran, and those in which its quota ran out. */
+  readonly periods: number;
+  readonly throttledPeriods: number;
+}
+
+/** The task cgroup's CPU counters, from the kernel: what `docker stats` cannot show for the task as a whole. */
+export function taskCpu(project = projectName()): TaskCpu {
+  const stat = (file: string) =>
+    Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string])
+        .map(([key, value]) => [key, Number(value)]),
+    ) as Record<string, number>;
+  if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) {
+    const cpu = stat(join(CGROUP_ROOT, project, 'cpu.stat'));
+    return { usageMicros: cpu.usage_usec ?? 0, periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0 };
+  }
+  const cpu = stat(join(CGROUP_ROOT, 'cpu', project, 'cpu.stat'));
+  const usageNanos = Number(readFileSync(join(CGROUP_ROOT, 'cpuacct', project, 'cpuacct.usage'), 'utf8'));
+  return { usageMicros: usageNanos / 1000, periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0 };
+}
+
 function run(command: string, args: readonly string[], input?: string): void {
   const result = spawnSync(command, args, { cwd: ROOT, input, stdio: [input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
   if (result.error !== undefined) throw new UsageError(`${command}: ${result.error.message}`);
