@@ -69,7 +69,9 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const latencies: number[] = [];
   const lags: number[] = [];
   const failures: Record<string, number> = {};
-  const fail = (outcome: string) => (failures[outcome] = (failures[outcome] ?? 0) + 1);
+  const fail = (outcome: string): void => {
+    failures[outcome] = (failures[outcome] ?? 0) + 1;
+  };
   const inFlight = new Set<Promise<void>>();
 
   const send = (scheduled: number) => {
