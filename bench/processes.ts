@@ -42,9 +42,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** True when `url` answers 200; false when it answers anything else or nothing. */
-export async function answers200(url: string): Promise<boolean> {
+export async function answers200(url: string, headers: Readonly<Record<string, string>> = {}): Promise<boolean> {
   try {
-    const res = await request(url, { headersTimeout: 1_000, bodyTimeout: 1_000, reset: true });
+    const res = await request(url, { headers: { ...headers }, headersTimeout: 1_000, bodyTimeout: 1_000, reset: true });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {
@@ -104,14 +104,29 @@ function family(pid: number): number[] {
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux we run on (getconf CLK_TCK)
 
+// The fields after the command name in /proc/PID/stat, from utime (field 14 of stat(5)) on.
+function statFields(pid: number | 'self'): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11);
+}
+
+/**
+ * CPU time (user + system) of this process's children that have exited and
+ * been waited for, and of theirs, in microseconds (cutime and cstime): wrk
+ * after each run, the services after each round.
+ */
+export function reapedChildrenCpuMicros(): number {
+  const [, , cutime, cstime] = statFields('self');
+  return ((Number(cutime) + Number(cstime)) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** CPU time (user + system) used so far by a process and its children, in microseconds. */
 export function cpuMicros(pid: number): number {
   let ticks = 0;
   for (const member of family(pid)) {
-    const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of stat(5)
+    const [utime, stime] = statFields(member);
+    ticks += Number(utime) + Number(stime);
   }
   return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
