@@ -1,11 +1,14 @@
 // `npm run bench`: the cost of the localhost hop, measured. Starts the real
-// services (and the peers) fresh each round, loads them with autocannon,
-// interleaves the variants and prints the medians, the ratios to the backend
-// alone and the issue's targets. `npm run bench -- --json` prints one JSON line.
+// services (and the peers) fresh each round, loads them with wrk (installed
+// first when it is missing and apt-get may), interleaves the variants and
+// prints the medians, the ratios to the backend alone and to the floor, the
+// generator's own ceiling and the issue's targets. `npm run bench -- --json`
+// prints one JSON line.
 //
 // Options: --rounds N (3), --seconds N (5, the req/s run; the latency run is
-// 4 s), --backend-connections N (the frontend's BACKEND_CONNECTIONS, to tune
-// it), --node-flags="FLAGS" (more node flags for both services, such as
+// 4 s), --threads N (wrk's, 1), --backend-connections N (the frontend's
+// BACKEND_CONNECTIONS and the floor's pool size, to tune it),
+// --node-flags="FLAGS" (more node flags for both services, such as
 // --node-flags=--max-semi-space-size=16), --no-compile-cache (start the
 // services without the compile cache their images ship, to see what it
 // saves), --profile DIR (CPU profiles of both services, and their top
@@ -15,21 +18,25 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { run } from './load.ts';
 import { findNginx, NGINX_SETUP } from './nginx.ts';
 import { formatSelfTime, topSelfTime } from './profile.ts';
-import { cpuMicros, machineCpuMicros, rssMb } from './processes.ts';
+import { answers200, cpuMicros, machineCpuMicros, reapedChildrenCpuMicros, rssMb } from './processes.ts';
 import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
 import { containerNodeFlags } from './container.ts';
-import { startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
+import { frontendDefaultBackendConnections, startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
+import { ensureWrk, runWrk, writeWrkScript } from './wrk.ts';
 
 const WARMUP_SECONDS = 3;
 const LATENCY_SECONDS = 4;
 const THROUGHPUT_CONNECTIONS = 50;
 const LATENCY_CONNECTIONS = 10;
+// One wrk thread: on two cores it keeps one for itself and leaves the other
+// to the server; a second thread takes CPU from the server it measures
+// (against nginx's `return 200`: 104k req/s with one thread, 80k with two).
+const DEFAULT_THREADS = 1;
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--rounds N] [--seconds N] [--backend-connections N] [--node-flags="FLAGS"] [--no-compile-cache] [--profile DIR]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--rounds N] [--seconds N] [--threads N] [--backend-connections N] [--node-flags="FLAGS"] [--no-compile-cache] [--profile DIR]\n`);
   process.exit(2);
 }
 
@@ -48,6 +55,7 @@ try {
       json: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       seconds: { type: 'string' },
+      threads: { type: 'string' },
       'backend-connections': { type: 'string' },
       'node-flags': { type: 'string' },
       'compile-cache': { type: 'boolean', default: true },
@@ -59,7 +67,8 @@ try {
 }
 const rounds = positiveInteger('rounds', parsed.rounds, 3, 20);
 const seconds = positiveInteger('seconds', parsed.seconds, 5, 60);
-const backendConnections = parsed['backend-connections'] === undefined ? undefined : positiveInteger('backend-connections', parsed['backend-connections'], 0, 1024);
+const threads = positiveInteger('threads', parsed.threads, DEFAULT_THREADS, LATENCY_CONNECTIONS);
+const backendConnections = positiveInteger('backend-connections', parsed['backend-connections'], frontendDefaultBackendConnections(), 1024);
 const profileDir = parsed.profile === undefined ? undefined : resolve(parsed.profile);
 const nodeFlags = (parsed['node-flags'] ?? '').split(/\s+/).filter(Boolean);
 for (const flag of nodeFlags) if (!flag.startsWith('--')) usage(`--node-flags takes node options such as --max-semi-space-size=16 (got ${JSON.stringify(flag)})`);
@@ -67,9 +76,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const argv = process.argv.slice(2).join(' ');
 const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv ? ` -- ${argv}` : ''}` : `node bench/bench.ts ${argv}`.trim();
+const wrkVersion = ensureWrk(log);
+const generatorTool = `wrk ${wrkVersion}, ${threads} thread${threads === 1 ? '' : 's'}, unpinned (as in every variant's run)`;
+const LATENCY_NOTE = `wrk's own percentiles, closed loop at ${LATENCY_CONNECTIONS} connections: each connection sends its next request when the last answer arrives, so these are not latencies at a fixed rate`;
 const nginx = findNginx();
+const NGINX_MISSING = 'not installed: D skipped, and G (the generator ceiling) falls back to a node:http server, a lower bound (apt-get install -y nginx-light)';
 const loadAtStart = loadAverage1m();
 const dir = mkdtempSync(join(tmpdir(), 'fargate-bench-'));
+const wrkScript = writeWrkScript(dir);
 const compileCache = parsed['compile-cache'] ? join(dir, 'compile-cache') : undefined;
 // One token for the run: the services get it through their environment, never on a command line.
 const token = randomBytes(32).toString('base64url');
@@ -86,24 +100,29 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const fileSize = (file: string | undefined) => (file === undefined ? undefined : statSync(file).size);
 
-/** Warm-up, then req/s and CPU at 50 connections, then latency at 10. */
+const wrk = (variant: Variant, connections: number, seconds: number) => runWrk(variant.target, { script: wrkScript, connections, seconds, threads });
+
+/** A check that it answers 200 (wrk counts only 400 and above as failures), a warm-up, req/s and CPU at 50 connections, latency at 10. */
 async function measure(variant: Variant, backendPid: number, rssIdleMb: number): Promise<VariantSample> {
   const { front, target } = variant;
-  await run(target, { connections: THROUGHPUT_CONNECTIONS, seconds: WARMUP_SECONDS });
+  if (!(await answers200(target.url, target.headers))) throw new Error(`${variant.key}: ${target.url} does not answer 200`);
+  await wrk(variant, THROUGHPUT_CONNECTIONS, WARMUP_SECONDS);
   const logBefore = fileSize(front.logFile);
   const frontBefore = cpuMicros(front.pid);
   const backendBefore = cpuMicros(backendPid);
-  const load = await run(target, { connections: THROUGHPUT_CONNECTIONS, seconds });
+  const load = await wrk(variant, THROUGHPUT_CONNECTIONS, seconds);
   const frontCpuUs = (cpuMicros(front.pid) - frontBefore) / load.requests;
-  const backendCpuUs = (cpuMicros(backendPid) - backendBefore) / load.requests;
+  // G has no backend behind it.
+  const backendCpuUs = variant.key === 'G' ? undefined : (cpuMicros(backendPid) - backendBefore) / load.requests;
   const logAfter = fileSize(front.logFile);
-  const latency = await run(target, { connections: LATENCY_CONNECTIONS, seconds: LATENCY_SECONDS });
+  const latency = await wrk(variant, LATENCY_CONNECTIONS, LATENCY_SECONDS);
   return {
     requestsPerSecond: load.requestsPerSecond,
     p50Ms: latency.p50Ms,
     p99Ms: latency.p99Ms,
     frontCpuUs,
     backendCpuUs,
+    generatorCores: load.generatorCores,
     frontRssIdleMb: rssIdleMb,
     frontRssLoadedMb: rssMb(front.pid),
     frontLogBytes: logBefore === undefined || logAfter === undefined ? undefined : (logAfter - logBefore) / load.requests,
@@ -111,11 +130,13 @@ async function measure(variant: Variant, backendPid: number, rssIdleMb: number):
 }
 
 // What the rest of the machine did meanwhile: its busy time, less this
-// process's and its children's. The load average cannot tell, as it counts
-// the bench's own processes.
+// process's and its children's (wrk and the services, all exited and reaped
+// by the end). The load average cannot tell, as it counts the bench's own
+// processes.
 const machineAtStart = machineCpuMicros();
 const selfAtStart = process.cpuUsage();
-let childrenCpuMicros = 0;
+const childrenAtStart = reapedChildrenCpuMicros();
+let ceilingServer = '';
 
 const samples: Partial<Record<VariantKey, VariantSample[]>> = {};
 const startups: StartupSample[] = [];
@@ -123,7 +144,7 @@ const backendRssLoadedMb: number[] = [];
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
 try {
-  log(`bench: ${rounds} rounds; nginx ${nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : 'included'}; load average ${loadAtStart.toFixed(2)}`);
+  log(`bench: ${rounds} rounds; ${generatorTool}; nginx ${nginx === undefined ? NGINX_MISSING : 'included'}; load average ${loadAtStart.toFixed(2)}`);
   if (compileCache !== undefined) writeCompileCache(compileCache);
   for (let round = 0; round < rounds; round += 1) {
     stack = await startStack({
@@ -131,12 +152,13 @@ try {
       token,
       nginx,
       compileCache,
-      frontendEnv: backendConnections === undefined ? {} : { BACKEND_CONNECTIONS: String(backendConnections) },
+      backendConnections,
       nodeFlags: (service) => [
         ...nodeFlags,
         ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${service}-${round + 1}.cpuprofile`]),
       ],
     });
+    ceilingServer = stack.ceilingServer;
     const byKey = new Map(stack.variants.map((variant) => [variant.key, variant]));
     startups.push({ backendReadyMs: stack.backend.readyMs, frontendReadyMs: byKey.get('B')!.front.readyMs });
     const idle = new Map(stack.variants.map((variant) => [variant.key, rssMb(variant.front.pid)]));
@@ -150,7 +172,6 @@ try {
       progress.push(`${variant.key} ${Math.round(sample.requestsPerSecond)} req/s`);
     }
     backendRssLoadedMb.push(rssMb(stack.backend.pid));
-    childrenCpuMicros += stack.cpuMicros();
     await stack.stop();
     stack = undefined;
     log(`round ${round + 1}/${rounds}: ${progress.join(', ')} (load average ${loadAverage1m().toFixed(2)})`);
@@ -161,7 +182,8 @@ try {
 
 const machine = machineCpuMicros();
 const self = process.cpuUsage(selfAtStart);
-const othersCpuShare = (machine.busy - machineAtStart.busy - self.user - self.system - childrenCpuMicros) / (machine.all - machineAtStart.all);
+const children = reapedChildrenCpuMicros() - childrenAtStart;
+const othersCpuShare = (machine.busy - machineAtStart.busy - self.user - self.system - children) / (machine.all - machineAtStart.all);
 
 const report = buildReport({
   command,
@@ -170,7 +192,7 @@ const report = buildReport({
     'warm-up s': WARMUP_SECONDS,
     [`req/s and CPU: ${THROUGHPUT_CONNECTIONS} connections, s`]: seconds,
     [`latency: ${LATENCY_CONNECTIONS} connections, s`]: LATENCY_SECONDS,
-    BACKEND_CONNECTIONS: backendConnections ?? 'default',
+    'BACKEND_CONNECTIONS (B, and F\'s pool)': backendConnections,
     'node flags (the container\'s heap, the image\'s CMD, --node-flags)': (['backend', 'frontend'] as const)
       .map((service) => `${service} ${[...containerNodeFlags(service), ...nodeFlags].join(' ')}`)
       .join('; '),
@@ -178,8 +200,13 @@ const report = buildReport({
     'service stdout': 'a file (JSON log lines)',
     'compile cache': compileCache === undefined ? 'none (--no-compile-cache)' : 'written first, as the images do',
   },
-  nginx: nginx === undefined ? 'not installed: skipped (apt-get install -y nginx-light)' : `${nginx}: ${NGINX_SETUP}`,
+  nginx: nginx === undefined ? NGINX_MISSING : `${nginx}: ${NGINX_SETUP}`,
+  generatorTool,
+  generatorThreads: threads,
+  ceilingServer,
+  latency: LATENCY_NOTE,
   loadAverage1m: loadAtStart,
+  loadAverage1mAtEnd: loadAverage1m(),
   othersCpuShare: Math.max(0, othersCpuShare),
   samples,
   startups,

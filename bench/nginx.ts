@@ -20,18 +20,28 @@ export function findNginx(): string | undefined {
 /** What the config below sets up, for the bench's report. */
 export const NGINX_SETUP = 'one worker, upstream keep-alive (64 connections), access log on';
 
+/**
+ * The generator ceiling's answer, about the size of the backend's: a fixed
+ * JSON body, from nginx's `return 200` or, without nginx, trivial-server.ts.
+ */
+export const TRIVIAL_BODY = '{"greeting":"Hello, bench!","servedBy":{"service":"trivial","hostname":"bench","pid":1}}';
+
 export interface NginxSetup {
   readonly dir: string;
   readonly port: number;
   readonly backendPort: number;
   readonly token: string;
+  /** Where the same worker answers TRIVIAL_BODY itself, with no log: the generator's ceiling. */
+  readonly ceilingPort: number;
 }
 
 /**
  * Writes a config that runs nginx in the foreground from `dir`: one worker
  * (the Node proxies have one thread each), a keep-alive upstream, the token
  * added on the way, the access log on as nginx ships it (one line per
- * request, unbuffered), like our frontend's. Returns the arguments for nginx.
+ * request, unbuffered), like our frontend's; and on a second port the
+ * cheapest answer there is, for the generator's ceiling. Returns the
+ * arguments for nginx.
  * The file holds the run's token: it is mode 0600, in a directory the bench
  * deletes when it ends.
  */
@@ -72,6 +82,15 @@ http {
     location = /health {
       access_log off;
       return 200 "ok";
+    }
+  }
+  server {
+    listen 127.0.0.1:${setup.ceilingPort};
+    keepalive_requests 1000000;
+    access_log off;
+    default_type application/json;
+    location / {
+      return 200 '${TRIVIAL_BODY}';
     }
   }
 }
