@@ -1,4 +1,6 @@
-// The load generator: autocannon's programmatic API, in this process.
+// A load generator in this process: autocannon's programmatic API, for
+// compose-capacity.ts's closed-loop run. `npm run bench` uses wrk instead
+// (wrk.ts): autocannon reaches its own ceiling before the backend does.
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
