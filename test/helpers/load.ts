@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +49,12 @@ export class Load {
   readonly #workers: Array<Promise<void>>;
   readonly #arrived = new EventTarget();
   #running = true;
+  /** While paused: resolves when the load resumes. */
+  #resumed: Promise<void> | undefined;
+  #resume: (() => void) | undefined;
+  /** Connections that have sent a request and not yet had its answer. */
+  #busy = 0;
+  readonly #idle = new EventTarget();
 
   constructor(origin: string, options: LoadOptions) {
     this.options = options;
@@ -62,8 +69,13 @@ export class Load {
 
   async #work(): Promise<void> {
     while (this.#running) {
+      if (this.#resumed !== undefined) {
+        await this.#resumed;
+        continue;
+      }
       const start = performance.now();
       let outcome: string;
+      this.#busy += 1;
       try {
         const res = await this.#pool.request({ method: 'GET', path: this.options.path });
         const body = res.statusCode === 200 ? (await res.body.dump(), '') : await res.body.text();
@@ -72,6 +84,8 @@ export class Load {
         outcome = String((error as { code?: unknown }).code ?? (error as Error).name);
       }
       const sample = { start, end: performance.now(), outcome };
+      this.#busy -= 1;
+      if (this.#busy === 0) this.#idle.dispatchEvent(new Event('idle'));
       this.samples.push(sample);
       this.#arrived.dispatchEvent(new Event('sample'));
       const early = start + this.#intervalMs - performance.now();
@@ -79,16 +93,21 @@ export class Load {
     }
   }
 
-  /** Resolves with the first sample from now on that matches, or rejects after `timeoutMs`. */
-  next(matches: (sample: Sample) => boolean, timeoutMs: number): Promise<Sample> {
+  /**
+   * Resolves with the `count`-th sample from now on that matches (the first
+   * by default), or rejects after `timeoutMs`: a deadline for something that
+   * should happen, never a measure of how long it took.
+   */
+  next(matches: (sample: Sample) => boolean, timeoutMs: number, count = 1): Promise<Sample> {
     return new Promise((resolve, reject) => {
+      let seen = 0;
       const timer = setTimeout(() => {
         this.#arrived.removeEventListener('sample', check);
-        reject(new Error(`no matching answer within ${timeoutMs} ms`));
+        reject(new Error(`${seen} of ${count} matching answers within ${timeoutMs} ms`));
       }, timeoutMs);
       const check = () => {
         const sample = this.samples.at(-1);
-        if (sample === undefined || !matches(sample)) return;
+        if (sample === undefined || !matches(sample) || ++seen < count) return;
         clearTimeout(timer);
         this.#arrived.removeEventListener('sample', check);
         resolve(sample);
@@ -97,9 +116,30 @@ export class Load {
     });
   }
 
+  /**
+   * Sends no new request until resume(), and resolves once every request sent
+   * has been answered: the server is then idle, its keep-alive connections open.
+   */
+  async pause(): Promise<void> {
+    if (this.#resumed === undefined) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#resumed = promise;
+      this.#resume = resolve;
+    }
+    if (this.#busy > 0) await once(this.#idle, 'idle');
+  }
+
+  resume(): void {
+    const resume = this.#resume;
+    this.#resumed = undefined;
+    this.#resume = undefined;
+    resume?.();
+  }
+
   /** Sends no new request, waits for the outstanding ones, and returns every sample. */
   async stop(): Promise<Sample[]> {
     this.#running = false;
+    this.resume();
     await Promise.all(this.#workers);
     await this.#pool.destroy();
     return this.samples;

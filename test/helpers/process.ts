@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { TEST_TOKEN } from './apps.ts';
+import type { HeapReport } from './heap-probe.ts';
 import type { LogLine } from './logs.ts';
 
 export interface ServiceProcess {
@@ -13,21 +15,43 @@ export interface ServiceProcess {
   readonly url: string;
   /** Its stdout, parsed as JSON log lines, as they arrive. */
   readonly logs: LogLine[];
-  /** Resolves with the exit code once the process has exited. */
+  /** Resolves with the exit code once the process has exited and everything it wrote has been read. */
   readonly exited: Promise<number | null>;
   stderr(): string;
+  /**
+   * Live heap after a full garbage collection in the process, in bytes (heap-probe.ts).
+   * Only for a process started with `{ heapProbe: true }`.
+   */
+  heapAfterGc(): Promise<HeapReport>;
 }
+
+export interface StartOptions {
+  /**
+   * Preload heap-probe.ts, with --expose-gc and an IPC channel, so the test
+   * can ask the process for its live heap. Nothing else in the process changes.
+   */
+  readonly heapProbe?: boolean;
+}
+
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
 
 const ROOT = new URL('../../', import.meta.url);
 
 /** Runs services/<name>/main.ts as a real process on a free port, as the container does. */
-export async function startService(t: TestContext, name: 'backend' | 'frontend', env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [`services/${name}/main.ts`], {
+export async function startService(
+  t: TestContext,
+  name: 'backend' | 'frontend',
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<ServiceProcess> {
+  const probe = options.heapProbe === true ? ['--expose-gc', '--import', HEAP_PROBE] : [];
+  const child = spawn(process.execPath, [...probe, `services/${name}/main.ts`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', INTERNAL_TOKEN: TEST_TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.heapProbe === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  // 'close', not 'exit': by then stdout has ended, so `logs` holds every line the process wrote.
+  const exited = once(child, 'close').then(([code]) => code as number | null);
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -44,7 +68,13 @@ export async function startService(t: TestContext, name: 'backend' | 'frontend',
     });
     void exited.then((code) => reject(new Error(`${name} exited with ${code} before listening: ${stderr}`)));
   });
-  return { child, url: await listening, logs, exited, stderr: () => stderr };
+  const heapAfterGc = async (): Promise<HeapReport> => {
+    if (options.heapProbe !== true) throw new Error(`${name} was started without { heapProbe: true }`);
+    const answer = once(child, 'message') as Promise<[HeapReport]>;
+    child.send('heap');
+    return (await answer)[0];
+  };
+  return { child, url: await listening, logs, exited, stderr: () => stderr, heapAfterGc };
 }
 
 /** Resolves with the time the process logged that it is stopping: it has handled the signal. */
