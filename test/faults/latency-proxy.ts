@@ -34,10 +34,13 @@ export async function latencyProxy(t: TestContext, target: string, delayMs: numb
 
   const server = createServer((client) => {
     // A client counts as connected until the proxy learns it has gone (end or
-    // error), not until Node emits 'close' later in the loop.
+    // error), not until Node emits 'close' later in the loop. Counted once
+    // the events that arrived with this connection have been handled: a
+    // client that closes a connection and opens another sends the FIN first,
+    // but the proxy may be told of the new connection first.
     clients.add(client);
     for (const event of ['end', 'error', 'close']) client.once(event, () => clients.delete(client));
-    maxOpen = Math.max(maxOpen, clients.size);
+    setImmediate(() => (maxOpen = Math.max(maxOpen, clients.size)));
     const upstream = connect(Number(port), hostname);
     pipe(client, upstream);
     pipe(upstream, client);

@@ -4,14 +4,19 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { startInContainer } from './container.ts';
-import { latencies, report, startLoad } from '../helpers/load.ts';
+import { latencies, report, startLoad, summarize } from '../helpers/load.ts';
 
-// under-pressure samples the event loop's mean delay once a second. A frozen
-// 2.5 s sample among at most a hundred 10 ms ones averages over 24 ms (minus
-// its 10 ms resolution: over 14 ms), so the frontend sees it, whatever second
-// the freeze starts in.
-const MAX_DELAY_MS = 14;
-const FROZEN_MS = 2_500;
+// under-pressure samples the event loop once a second: the mean of its
+// delay histogram (one value per 10 ms tick, at least 10 ms each) less the
+// 10 ms resolution. A frozen 3 s tick among at most a hundred others
+// averages over (100 * 10 + 3000) / 101 = 39.6 ms, a delay of 29.6 ms,
+// whatever second the freeze starts in: above 20, where an unfrozen
+// frontend, on a busy machine, would need every tick of a second to run
+// 20 ms late to be shed.
+const MAX_DELAY_MS = 20;
+const FROZEN_MS = 3_000;
+// Deadlines for what must happen, far beyond what it takes: not measures.
+const WAIT_MS = 10_000;
 
 async function status(url: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
@@ -20,24 +25,25 @@ async function status(url: string): Promise<{ status: number; ms: number }> {
   return { status: res.statusCode, ms: Math.round(performance.now() - started) };
 }
 
-test('event loop stalled under load: the frontend sheds with a fast 503 overloaded, health still answers, then recovers', { timeout: 20_000 }, async (t) => {
+test('event loop stalled under load: the frontend sheds with a fast 503 overloaded, health still answers, then recovers', { timeout: 60_000 }, async (t) => {
   const backend = await startInContainer(t, 'backend');
   const frontend = await startInContainer(t, 'frontend', { BACKEND_URL: backend.url, MAX_EVENT_LOOP_DELAY_MS: String(MAX_DELAY_MS) });
   const load = startLoad(t, frontend.url, { connections: 8, ratePerSecond: 400, path: '/api/hello?name=busy' });
-  await load.next((sample) => sample.outcome === '200', 2_000);
+  await load.next((sample) => sample.outcome === '200', WAIT_MS);
 
   // Frozen, as a container starved of CPU (or paused) is: requests pile up unread.
   frontend.child.kill('SIGSTOP');
-  await sleep(FROZEN_MS);
+  await sleep(FROZEN_MS); // the fault itself, not a wait for it
   frontend.child.kill('SIGCONT');
   const resumed = performance.now();
 
-  const firstShed = await load.next((sample) => sample.outcome === '503 overloaded', 2_000);
-  const live = await status(`${frontend.url}/health/live`);
-  const ready = await status(`${frontend.url}/health/ready`);
+  // Shedding lasts until the next sample, a second later: both checks at once, meanwhile.
+  const firstShed = await load.next((sample) => sample.outcome === '503 overloaded', WAIT_MS);
+  const [live, ready] = await Promise.all([status(`${frontend.url}/health/live`), status(`${frontend.url}/health/ready`)]);
   const checked = performance.now();
-  const recovered = await load.next((sample) => sample.outcome === '200' && sample.start > firstShed.end, 3_000);
-  await sleep(200);
+  const recovered = await load.next((sample) => sample.outcome === '200' && sample.start > firstShed.end, WAIT_MS);
+  // Then a hundred more answers: the frontend stays recovered.
+  const last = await load.next(() => true, WAIT_MS, 100);
   const samples = await load.stop();
 
   const summary = report(t, `frontend event loop frozen ${FROZEN_MS / 1000} s, MAX_EVENT_LOOP_DELAY_MS=${MAX_DELAY_MS}`, load);
@@ -51,9 +57,12 @@ test('event loop stalled under load: the frontend sheds with a fast 503 overload
     const allowed = sample.start < resumed ? ['200', '503 overloaded', '504 backend_timeout'] : ['200', '503 overloaded'];
     assert.ok(allowed.includes(sample.outcome), `${sample.outcome}: ${JSON.stringify(summary.outcomes)}`);
   }
-  assert.ok(shedAfterFreeze.count > 0 && shedAfterFreeze.medianMs < 50 && shedAfterFreeze.maxMs < FROZEN_MS / 5, 'callers arriving after the freeze are turned away at once, not kept waiting');
+  // At once: a few milliseconds typically. None waits as long as a second,
+  // let alone the freeze, even on a busy machine.
+  assert.ok(shedAfterFreeze.count > 0 && shedAfterFreeze.medianMs < 50 && shedAfterFreeze.maxMs < 1_000, 'callers arriving after the freeze are turned away at once, not kept waiting');
   assert.equal(live.status, 200, 'liveness answers while the frontend sheds');
   assert.equal(ready.status, 200, 'readiness answers while the frontend sheds');
   assert.ok(samples.some((sample) => sample.outcome === '503 overloaded' && sample.start > checked), 'still shedding after the health checks');
-  assert.ok(samples.filter((sample) => sample.start > recovered.end).every((sample) => sample.outcome === '200'), 'recovered by itself');
+  const after = samples.filter((sample) => sample.start > recovered.end && sample.end <= last.end);
+  assert.ok(after.length > 0 && after.every((sample) => sample.outcome === '200'), `recovered by itself: ${JSON.stringify(summarize(after).outcomes)}`);
 });
