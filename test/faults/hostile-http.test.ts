@@ -130,8 +130,11 @@ test('a client dribbling its headers byte by byte is cut off by the headers time
   await dribble;
   t.diagnostic(`slow client cut off after ${Math.round(ms)} ms with ${text === '' ? 'no answer' : JSON.stringify(text.split('\r\n')[0])}`);
 
-  // headersTimeout is 5 s, checked every second (services/shared/server.ts).
-  assert.ok(ms >= 5_000 && ms < 7_000, `closed after ${Math.round(ms)} ms`);
+  // headersTimeout is 5 s, checked every second (services/shared/server.ts):
+  // cut off after 5 to 6 s, later only on a busy machine, and long before
+  // the 10 s requestTimeout, which would end a dribble too.
+  assert.ok(ms >= 5_000, `closed after ${Math.round(ms)} ms, before the headers timeout`);
+  assert.ok(ms < 9_000, `closed after ${Math.round(ms)} ms: not by the headers timeout`);
   if (text !== '') {
     const answer = parseResponse(text);
     assertSafeAnswer(answer, 'slow client');
