@@ -8,6 +8,7 @@ import { loadFrontendConfig } from '../../services/frontend/config.ts';
 import { frontendApp } from '../helpers/apps.ts';
 import { fakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { captureLogs, type LogLine } from '../helpers/logs.ts';
+import { until } from '../helpers/wait.ts';
 
 // Both services read the token from (a fake) Secrets Manager, as on Fargate.
 // A rotation must not fail a request, whichever side sees the new token first.
@@ -15,11 +16,6 @@ import { captureLogs, type LogLine } from '../helpers/logs.ts';
 const SECRET_ID = 'fargate-task-reference/internal-token';
 const OLD = 'old-token-aaaaaaaaaaaaaaaaaaaa';
 const NEW = 'new-token-bbbbbbbbbbbbbbbbbbbb';
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(check(), 'condition not met within 5 s');
-}
 
 async function setup(t: TestContext) {
   const sm = await fakeSecretsManager(t);
@@ -31,7 +27,7 @@ async function setup(t: TestContext) {
     t.after(() => app.close());
     await app.ready();
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    await until(() => captured.lines.some((line) => line.msg === 'internal token loaded'));
+    await until(() => captured.lines.some((line) => line.msg === 'internal token loaded'), 'the backend loaded its token');
     logs.push(...captured.lines);
     return { url, lines: captured.lines };
   };
@@ -40,7 +36,7 @@ async function setup(t: TestContext) {
     const app = buildFrontend(loadFrontendConfig({ BACKEND_URL: backendUrl }), { logger: captured.logger, secretsClient: sm.client });
     t.after(() => app.close());
     await app.ready();
-    await until(() => captured.lines.some((line) => line.msg === 'internal token loaded'));
+    await until(() => captured.lines.some((line) => line.msg === 'internal token loaded'), 'the frontend loaded its token');
     t.after(() => {
       // Whatever happened, no token reached a log line.
       const all = JSON.stringify([...logs, ...captured.lines]);
@@ -69,7 +65,7 @@ test('backend first: the previous token is still accepted during the grace perio
   const b = await backend(1); // a 1 s TTL: it picks up the rotation by itself
   const f = await frontend(b.url); // reads OLD, keeps it for 300 s
   secret(NEW);
-  await until(() => b.lines.some((line) => line.msg === 'internal token rotated'));
+  await until(() => b.lines.some((line) => line.msg === 'internal token rotated'), 'the backend read the new token by itself');
   const calls = sm.state.calls;
   await request(f.app.server).get('/api/hello?name=you').expect(200);
   assert.equal(sm.state.calls, calls, 'no Secrets Manager call on the request path');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { internalToken, parseSecret, SecretFormatError } from '../../services/shared/internal-token.ts';
 import { fakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { until } from '../helpers/wait.ts';
 
 const SECRET_ID = 'fargate-task-reference/internal-token';
 const TOKEN = 'rotating-token-aaaaaaaaaaaaaaaa';
@@ -10,7 +11,7 @@ const TOKEN = 'rotating-token-aaaaaaaaaaaaaaaa';
 const settings = { secretId: SECRET_ID, secretTtlSeconds: 300, internalToken: undefined };
 
 async function loaded(token: ReturnType<typeof internalToken>) {
-  for (let i = 0; i < 200 && token.current() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => token.current() !== undefined, 'the token was read');
   return token.current();
 }
 
@@ -44,7 +45,7 @@ test('a missing secret: one clear line with the reason and the secret id, then r
   const token = internalToken(settings, logger, sm.client);
   t.after(() => token.stop());
   token.start();
-  while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => lines.length > 0, 'the failure was logged');
   assert.equal(token.current(), undefined);
   assert.equal(lines[0]?.level, 'error');
   assert.equal(lines[0]?.secretId, SECRET_ID);
@@ -62,7 +63,7 @@ test('access denied is reported as such', async (t) => {
   const token = internalToken(settings, logger, sm.client);
   t.after(() => token.stop());
   token.start();
-  while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await until(() => lines.length > 0, 'the failure was logged');
   assert.match(String(lines[0]?.reason), /^AccessDeniedException: /);
 });
 
