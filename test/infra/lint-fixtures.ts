@@ -1,13 +1,13 @@
 // Task definitions the linter must pass clean. Each `satisfies` the SDK's
 // input type, so the compiler checks their shape and the linter their rules.
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { taskDefinition } from '../../infra/task.ts';
+import { synthesizedTaskDefinition } from '../../infra/render.ts';
 
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole';
 
-// Our own task, straight from the model (placeholders and all): what the
+// Our own task, synthesized from the stack (placeholders and all): what the
 // linter sees in the rendered infra/task-definition.json.
-export const ourTask = taskDefinition;
+export const ourTask = synthesizedTaskDefinition();
 
 export const oneContainer = {
   family: 'hello',
