@@ -33,7 +33,7 @@ export class LoadBalancer extends Construct {
     // No egress of its own: CDK adds the one rule it needs, to the tasks on 3000.
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'The load balancer: HTTP and HTTPS from anywhere, to the tasks on the frontend port',
+      description: 'The load balancer: its listeners from anywhere, to the tasks on the frontend port only',
       allowAllOutbound: false,
     });
     Validations.of(securityGroup).acknowledge({ id: 'AwsSolutions::AwsSolutions-EC23', reason: 'An internet-facing load balancer: 80 and 443 are open to anyone by design' });

@@ -26,7 +26,9 @@ export function synthesizeTemplate(context: Readonly<Record<string, unknown>> = 
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
   try {
     // The images are fingerprinted but not copied: nothing here builds them.
-    const { app, stack } = createApp({ outdir, context: { ...cliContext(context), 'aws:cdk:disable-asset-staging': true } });
+    // Path metadata names each resource's construct, as the CLI's templates do.
+    const settings = { 'aws:cdk:disable-asset-staging': true, 'aws:cdk:enable-path-metadata': true };
+    const { app, stack } = createApp({ outdir, context: { ...cliContext(context), ...settings } });
     return app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
