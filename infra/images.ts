@@ -18,9 +18,12 @@ const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a
 /** Images built from the repository's Dockerfiles at `cdk deploy`, for the task's architecture. */
 export function builtImages(cpuArchitecture: CpuArchitecture): Record<ContainerName, ContainerImage> {
   const platform = cpuArchitecture === CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64;
-  // The build context is the repository root; .dockerignore keeps it to package files and services/.
-  const build = (name: ContainerName) => ContainerImage.fromAsset(REPOSITORY_ROOT, { file: CONTAINER_SOURCES[name].dockerfile, platform });
-  return { backend: build('backend'), frontend: build('frontend') };
+  // The build context is the repository root; .dockerignore keeps it to package
+  // files and services/. Its hash is the image's tag: leaving out the other
+  // service's code means a change there neither rebuilds nor rolls this image.
+  const build = (name: ContainerName, other: ContainerName) =>
+    ContainerImage.fromAsset(REPOSITORY_ROOT, { file: CONTAINER_SOURCES[name].dockerfile, platform, exclude: [`services/${other}`] });
+  return { backend: build('backend', 'frontend'), frontend: build('frontend', 'backend') };
 }
 
 /** Prebuilt images by URI; the execution role may pull from the private ECR repositories they name, and no other. */
