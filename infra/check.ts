@@ -70,6 +70,9 @@ function driftProblems(): string[] {
   }
 }
 
+// Shown under a check's line without failing it.
+const notes: string[] = [];
+
 // cfn-lint's exit status is a bit mask: 2 errors, 4 warnings, 8 informational.
 // Errors fail the check; warnings are shown (CDK's own custom resource has one, W3005).
 function cfnLintProblems(): string[] {
@@ -85,7 +88,7 @@ function cfnLintProblems(): string[] {
       }
       const output = `${run.stdout}${run.stderr}`.trim();
       const failed = run.status === null || run.status === 1 || (run.status & 2) !== 0;
-      if (!failed && output !== '') process.stdout.write(`       ${name}, cfn-lint warnings:\n${output.replace(/^/gm, '         ')}\n`);
+      if (!failed && output !== '') notes.push(`${name}, not errors:`, ...output.split('\n').map((line) => `  ${line}`));
       return failed ? [`${name}: cfn-lint exit ${run.status}:\n${output}`] : [];
     });
   } finally {
@@ -111,6 +114,6 @@ for (const check of checks) {
   }
   failed ||= problems.length > 0;
   process.stdout.write(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${check.name}\n`);
-  for (const problem of problems) process.stdout.write(`       ${problem}\n`);
+  for (const line of [...problems, ...notes.splice(0)]) process.stdout.write(`       ${line}\n`);
 }
 process.exitCode = failed ? 1 : 0;
