@@ -2,12 +2,12 @@
 // pushes it to the bootstrap repository (an unchanged image keeps its tag, so
 // it is not pushed again and does not roll the service). With prebuilt URIs
 // (CI), the task runs those, and may pull from exactly their repositories.
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { Repository } from 'aws-cdk-lib/aws-ecr';
-import { ContainerImage, CpuArchitecture, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { Validations } from 'aws-cdk-lib';
-import { fileURLToPath } from 'node:url';
+import { Repository } from 'aws-cdk-lib/aws-ecr';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { ContainerImage, CpuArchitecture, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
 import { CONTAINER_SOURCES, type ContainerName } from './task.ts';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));

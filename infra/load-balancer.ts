@@ -1,13 +1,13 @@
 // The internet-facing Application Load Balancer, its listeners and the target
 // group the tasks join. HTTP only, or HTTPS with HTTP redirected to it.
 import { Duration, Validations } from 'aws-cdk-lib';
-import { ListenerCertificate } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { SecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import {
   ApplicationLoadBalancer,
   ApplicationProtocol,
   ApplicationTargetGroup,
   ListenerAction,
+  ListenerCertificate,
   Protocol,
   SslPolicy,
   TargetType,

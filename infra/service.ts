@@ -4,7 +4,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Peer, Port, SecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { FargateService, PropagatedTagSource, type ICluster } from 'aws-cdk-lib/aws-ecs';
-import type { ApplicationLoadBalancer, ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { FRONTEND_PORT, type Task } from './task.ts';
 
@@ -15,7 +15,6 @@ export interface ServiceProps {
   readonly subnets: SubnetSelection;
   /** Tasks in public subnets need a public IP to reach the AWS APIs. */
   readonly assignPublicIp: boolean;
-  readonly loadBalancer: ApplicationLoadBalancer;
   readonly targetGroup: ApplicationTargetGroup;
   readonly enableExecuteCommand: boolean;
   readonly minCapacity: number;

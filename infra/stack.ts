@@ -71,7 +71,6 @@ export class FargateTaskStack extends Stack {
       task,
       subnets: network.taskSubnets,
       assignPublicIp: options.taskSubnets === 'public',
-      loadBalancer: loadBalancer.alb,
       targetGroup: loadBalancer.targetGroup,
       enableExecuteCommand: options.ecsExec,
       minCapacity: options.minCapacity,
