@@ -77,6 +77,7 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
     readOnly: definition.readonlyRootFilesystem ?? false,
     user: definition.user,
     init: definition.linuxParameters?.initProcessEnabled ?? false,
+    capDrop: [...(definition.linuxParameters?.capabilities?.drop ?? [])].map((name) => name.toUpperCase()).sort(),
     environment: [...(definition.environment ?? []), ...(definition.secrets ?? [])].map(({ name }) => String(name)),
   };
 }
@@ -99,6 +100,7 @@ const FACTS: ReadonlyArray<{ label: string; show: (service: ComposeContainer) =>
   { label: 'read-only root filesystem (read_only)', show: (s) => String(s.readOnly) },
   { label: 'user', show: (s) => s.user ?? "the image's" },
   { label: 'init process (init)', show: (s) => String(s.init) },
+  { label: 'capabilities dropped (cap_drop)', show: (s) => s.capDrop.join(', ') || 'none' },
 ];
 
 // Compose-only services (waiting for the secret to exist, say) are local plumbing, not part of the task.

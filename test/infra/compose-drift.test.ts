@@ -111,6 +111,11 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
     reported: /^backend: init process \(init\): task model true, compose false$/,
   },
   {
+    change: 'the capabilities dropped',
+    make: (s) => void delete s.frontend!.cap_drop,
+    reported: /^frontend: capabilities dropped \(cap_drop\): task model ALL, compose none$/,
+  },
+  {
     change: 'an environment variable the task does not set',
     make: (s) => void (s.frontend!.environment.LOG_FORMAT = 'json'),
     reported: /^frontend: environment: LOG_FORMAT is set in compose, not in the task model/,
