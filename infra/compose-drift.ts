@@ -1,10 +1,25 @@
-// Does docker-compose.yml run the task the model describes? Each container of
-// the model is turned into what its compose service should say, and the two
-// are compared fact by fact: a health check or a port changed on one side only
-// becomes a difference a person can read and fix.
-import type { ContainerCondition } from '@aws-sdk/client-ecs';
+// Does docker-compose.yml run the task the stack deploys? Each container of
+// the synthesized task definition is turned into what its compose service
+// should say, and the two are compared fact by fact: a health check or a port
+// changed on one side only becomes a difference a person can read and fix.
+import type { ContainerCondition, ContainerDefinition } from '@aws-sdk/client-ecs';
 import { composeServices, publishedPorts, readComposeContainer, type ComposeContainer, type Mapping } from './compose.ts';
-import { containers as modelContainers, type TaskContainer } from './task.ts';
+import { synthesizedTaskDefinition } from './render.ts';
+import { CONTAINER_SOURCES, type ContainerName, type ContainerSource } from './task.ts';
+
+/** A container of the task, with what the task definition cannot say about it. */
+export interface TaskContainer extends ContainerSource {
+  readonly definition: ContainerDefinition & { readonly name: string };
+}
+
+/** The containers of a task definition (by default the synthesized stack's), each with its Dockerfile and settings. */
+export function taskContainers(taskDefinition = synthesizedTaskDefinition()): TaskContainer[] {
+  return (taskDefinition.containerDefinitions ?? []).map((definition) => {
+    const source = CONTAINER_SOURCES[definition.name as ContainerName] as ContainerSource | undefined;
+    if (source === undefined) throw new Error(`the task definition has a container ${JSON.stringify(definition.name)} that CONTAINER_SOURCES (infra/task.ts) does not know`);
+    return { definition: { ...definition, name: String(definition.name) }, ...source };
+  });
+}
 
 // The compose service that owns the network namespace, as ECS's hidden pause
 // container does in the task: the containers join it and it publishes the ports.
@@ -62,6 +77,7 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
     readOnly: definition.readonlyRootFilesystem ?? false,
     user: definition.user,
     init: definition.linuxParameters?.initProcessEnabled ?? false,
+    capDrop: [...(definition.linuxParameters?.capabilities?.drop ?? [])].map((name) => name.toUpperCase()).sort(),
     environment: [...(definition.environment ?? []), ...(definition.secrets ?? [])].map(({ name }) => String(name)),
   };
 }
@@ -84,6 +100,7 @@ const FACTS: ReadonlyArray<{ label: string; show: (service: ComposeContainer) =>
   { label: 'read-only root filesystem (read_only)', show: (s) => String(s.readOnly) },
   { label: 'user', show: (s) => s.user ?? "the image's" },
   { label: 'init process (init)', show: (s) => String(s.init) },
+  { label: 'capabilities dropped (cap_drop)', show: (s) => s.capDrop.join(', ') || 'none' },
 ];
 
 // Compose-only services (waiting for the secret to exist, say) are local plumbing, not part of the task.
@@ -99,7 +116,7 @@ function dependencies(service: ComposeContainer): string {
  * Where the parsed compose document and the model disagree, one sentence per
  * difference; empty when they agree. Throws when the document is malformed.
  */
-export function composeDrift(compose: unknown, containers: readonly TaskContainer[] = modelContainers): string[] {
+export function composeDrift(compose: unknown, containers: readonly TaskContainer[] = taskContainers()): string[] {
   const services = composeServices(compose);
   const drift: string[] = [];
 

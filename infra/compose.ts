@@ -21,6 +21,8 @@ export interface ComposeContainer {
   readonly readOnly: boolean;
   readonly user: string | undefined;
   readonly init: boolean;
+  /** The Linux capabilities dropped, upper case, sorted. */
+  readonly capDrop: readonly string[];
   /** The environment variables' names. */
   readonly environment: readonly string[];
 }
@@ -68,6 +70,7 @@ export function readComposeContainer(name: string, service: Mapping): ComposeCon
     readOnly: optional(service.read_only, at('read_only'), boolean) ?? false,
     user: optional(service.user, at('user'), (value, where) => (typeof value === 'number' ? String(value) : text(value, where))),
     init: optional(service.init, at('init'), boolean) ?? false,
+    capDrop: (optional(service.cap_drop, at('cap_drop'), list) ?? []).map((name, index) => text(name, `${at('cap_drop')}[${index}]`).toUpperCase()).sort(),
     environment: environmentNames(service.environment, at('environment')),
   };
 }

@@ -1,10 +1,10 @@
 // `npm run smoke -- URL`: checks a running task from the outside, over HTTP,
-// as a user reaches it: through the load balancer after a deploy, or through
-// the published port of `docker compose up`. One line per check; exit code 0
-// when all pass, 1 when one fails, 2 for a bad command line.
-// The checks are exported for the end-to-end tests.
+// as a user reaches it: through the load balancer after `cdk deploy` (its
+// ServiceUrl output), or through the published port of `docker compose up`.
+// One line per check; exit code 0 when all pass, 1 when one fails, 2 for a
+// bad command line.
 import { parseArgs } from 'node:util';
-import { pollUntil } from './deploy/poll.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SmokeCheck {
   readonly name: string;
@@ -109,17 +109,16 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
 
 /** Waits until GET /health/ready answers 200: a new load balancer's name takes a while to resolve. */
 export async function waitUntilReady(base: URL, timeoutMs: number): Promise<boolean> {
-  const ready = await pollUntil(
-    async () => {
-      try {
-        return (await get(base, '/health/ready')).status === 200 ? true : undefined;
-      } catch {
-        return undefined; // not answering yet
-      }
-    },
-    { timeoutMs, intervalMs: 1_000 },
-  );
-  return ready === true;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await get(base, '/health/ready')).status === 200) return true;
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() + 1_000 > deadline) return false;
+    await sleep(1_000);
+  }
 }
 
 /** Runs every check, one after the other, and reports each. */
@@ -143,7 +142,7 @@ export function formatResult(result: SmokeResult): string {
   return result.ok ? `ok    ${result.name}` : `FAIL  ${result.name}: ${result.problem}`;
 }
 
-/** The whole smoke run as the command line and `npm run deploy -- --smoke` show it; true when every check passed. */
+/** The whole smoke run as the command line shows it; true when every check passed. */
 export async function smoke(url: string, options: { readyTimeoutMs: number; say: (line: string) => void }): Promise<boolean> {
   const base = new URL(url);
   if (!(await waitUntilReady(base, options.readyTimeoutMs))) {
@@ -156,7 +155,7 @@ export async function smoke(url: string, options: { readyTimeoutMs: number; say:
 
 const USAGE = `Usage: npm run smoke -- URL [--wait SECONDS]
 
-Checks the service at URL (e.g. the ServiceUrl the deploy prints, or
+Checks the service at URL (e.g. the ServiceUrl output of cdk deploy, or
 http://localhost:3000): readiness, /api/hello, a bad name, security headers.
 --wait  how long to wait for /health/ready to answer first (default 60)`;
 

@@ -1,14 +1,29 @@
-// The Fargate task, described once. render.ts writes it to task-definition.json,
-// compose-drift.ts holds docker-compose.yml to it, and the deploy step fills its
-// placeholders (placeholders.ts) and registers it.
-import type { ContainerDefinition, HealthCheck, KeyValuePair, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+// The Fargate task, described once: two containers sharing one network
+// namespace. render.ts writes its synthesized form to task-definition.json,
+// and compose-drift.ts holds docker-compose.yml to that.
+import { Aws, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  AwsLogDriverMode,
+  Capability,
+  ContainerDependencyCondition,
+  CpuArchitecture,
+  FargateTaskDefinition,
+  LinuxParameters,
+  LogDrivers,
+  OperatingSystemFamily,
+  Protocol,
+  type ContainerDefinition,
+  type ContainerDefinitionOptions,
+  type ContainerImage,
+  type HealthCheck,
+} from 'aws-cdk-lib/aws-ecs';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
 import { backendSettings } from '../services/backend/config.ts';
 import { frontendSettings } from '../services/frontend/config.ts';
 import type { serviceSettings } from '../services/shared/config.ts';
 import type { Setting } from '../services/shared/env.ts';
-import { placeholder } from './placeholders.ts';
-
-export const FAMILY = 'fargate-task-reference';
 
 /** What the service uses when the task does not set the variable. */
 function defaultOf<T>(setting: Setting<T>): T {
@@ -17,8 +32,23 @@ function defaultOf<T>(setting: Setting<T>): T {
 
 // The task sets neither PORT nor HOST: each service listens where its own
 // defaults say, so the ports below are read from the services, not repeated.
-const BACKEND_PORT = defaultOf(backendSettings.port);
-const FRONTEND_PORT = defaultOf(frontendSettings.port);
+export const BACKEND_PORT = defaultOf(backendSettings.port);
+export const FRONTEND_PORT = defaultOf(frontendSettings.port);
+
+export type ContainerName = 'backend' | 'frontend';
+
+/** A container of the task, with what the task definition cannot say about it. */
+export interface ContainerSource {
+  /** The Dockerfile its image is built from, relative to the repository root. */
+  readonly dockerfile: string;
+  /** The settings its service reads: the only environment variables worth setting. */
+  readonly settings: ReturnType<typeof serviceSettings>;
+}
+
+export const CONTAINER_SOURCES: Readonly<Record<ContainerName, ContainerSource>> = {
+  backend: { dockerfile: 'Dockerfile.backend', settings: backendSettings },
+  frontend: { dockerfile: 'Dockerfile.frontend', settings: frontendSettings },
+};
 
 /**
  * The health check of both containers: services/healthcheck.sh, plain bash
@@ -27,93 +57,126 @@ const FRONTEND_PORT = defaultOf(frontendSettings.port);
  * the service after 2 s, inside the 3 s timeout. Three misses 10 s apart mark
  * a container unhealthy within about 30 s.
  */
-export function healthCheck(port: number, path: string, startPeriod: number): HealthCheck {
-  return { command: ['CMD', 'bash', 'services/healthcheck.sh', String(port), path], interval: 10, timeout: 3, retries: 3, startPeriod };
+function healthCheck(port: number, path: string, startPeriodSeconds: number): HealthCheck {
+  return {
+    command: ['CMD', 'bash', 'services/healthcheck.sh', String(port), path],
+    interval: Duration.seconds(10),
+    timeout: Duration.seconds(3),
+    retries: 3,
+    startPeriod: Duration.seconds(startPeriodSeconds),
+  };
 }
 
-function environment(variables: Readonly<Record<string, string>>): KeyValuePair[] {
-  return Object.entries(variables).map(([name, value]) => ({ name, value }));
+export interface TaskProps {
+  /** Names the task family and the log streams' prefix. */
+  readonly name: string;
+  readonly images: Readonly<Record<ContainerName, ContainerImage>>;
+  readonly logGroup: ILogGroup;
+  /** The ARN of the internal-token secret, which both services read at run time. */
+  readonly secretArn: string;
+  readonly cpuArchitecture: CpuArchitecture;
+  /**
+   * ECS Exec's agent writes into the container's filesystem: with it on, the
+   * root filesystems are writable (README: "ECS Exec").
+   */
+  readonly writableRootFilesystem: boolean;
 }
 
-// SECRET_ID names the secret both services read with the SDK and the task
-// role at run time: the token itself never enters the task definition.
-const secretId = placeholder('SECRET_ARN');
+export class Task extends Construct {
+  readonly definition: FargateTaskDefinition;
+  /** The container the load balancer sends requests to. */
+  readonly frontend: ContainerDefinition;
 
-const bothContainers = {
-  essential: true,
-  // The image's `node` user: nothing in the task runs as root.
-  user: '1000:1000',
-  readonlyRootFilesystem: true,
-  // An init process as PID 1, as `docker run --init` gives: it passes signals
-  // on to node and reaps orphaned processes, which node as PID 1 would not.
-  linuxParameters: { initProcessEnabled: true },
-  // ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The services drain
-  // within SHUTDOWN_TIMEOUT_MS (10 s by default), well inside it.
-  stopTimeout: 30,
-  // Half the task each.
-  cpu: 128,
-  memory: 256,
-  logConfiguration: {
-    logDriver: 'awslogs',
-    options: {
-      'awslogs-group': placeholder('LOG_GROUP'),
-      'awslogs-region': placeholder('REGION'),
-      // Streams are named prefix/container/task-id.
-      'awslogs-stream-prefix': FAMILY,
-    },
-  },
-} satisfies Partial<ContainerDefinition>;
+  constructor(scope: Construct, id: string, props: TaskProps) {
+    super(scope, id);
 
-const backend = {
-  name: 'backend',
-  image: placeholder('BACKEND_IMAGE'),
-  ...bothContainers,
-  // No portMappings: the backend listens on 127.0.0.1, which only the other
-  // containers of the task (they share its network namespace) can reach.
-  healthCheck: healthCheck(BACKEND_PORT, '/health', 10),
-  environment: environment({ LOG_LEVEL: 'info', SECRET_ID: secretId }),
-} satisfies ContainerDefinition;
+    // What the services' own AWS calls run as. Only ECS tasks of this account
+    // may assume it (the confused-deputy conditions); the stack grants it the secret.
+    const taskRole = new Role(this, 'TaskRole', {
+      description: 'The containers read the internal-token secret, and nothing else',
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com', {
+        conditions: {
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'ecs', resource: '*' }) },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    });
 
-const frontend = {
-  name: 'frontend',
-  image: placeholder('FRONTEND_IMAGE'),
-  ...bothContainers,
-  portMappings: [{ containerPort: FRONTEND_PORT, protocol: 'tcp' }],
-  // Liveness only: the process answers. Readiness (the backend answers too) is
-  // the load balancer's check, so a slow or hung backend never makes ECS
-  // stop a frontend that would serve again once the backend recovers.
-  healthCheck: healthCheck(FRONTEND_PORT, '/health/live', 15),
-  // Start once the backend is healthy; ECS stops containers in reverse order,
-  // so the frontend also stops first and drains while the backend still answers.
-  dependsOn: [{ containerName: backend.name, condition: 'HEALTHY' }],
-  environment: environment({ LOG_LEVEL: 'info', BACKEND_URL: `http://localhost:${BACKEND_PORT}`, SECRET_ID: secretId }),
-} satisfies ContainerDefinition;
+    this.definition = new FargateTaskDefinition(this, 'Definition', {
+      family: props.name,
+      taskRole,
+      // The smallest Fargate size, 0.25 vCPU and 512 MiB: enough for two small Node services.
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    Validations.of(this.definition).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-ECS2',
+      reason: 'The variables are configuration, not secrets: LOG_LEVEL, BACKEND_URL and SECRET_ID, the ARN of the secret (not its value)',
+    });
+    // CDK creates the execution role (pull the images, write the logs) as the task needs it.
+    Validations.of(this.definition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken is account-wide: it has no resource to scope (the pulls themselves are scoped to repositories)',
+    });
 
-/** A container of the task, with what the task definition cannot say about it. */
-export interface TaskContainer {
-  readonly definition: ContainerDefinition & { readonly name: string };
-  /** The Dockerfile its image is built from, relative to the repository root. */
-  readonly dockerfile: string;
-  /** The settings its service reads: the only environment variables worth setting. */
-  readonly settings: ReturnType<typeof serviceSettings>;
+    const linuxParameters = new LinuxParameters(this, 'LinuxParameters', {
+      // An init process as PID 1, as `docker run --init` gives: it passes signals
+      // on to node and reaps orphaned processes, which node as PID 1 would not.
+      initProcessEnabled: true,
+    });
+    // Node needs no Linux capability; compose drops them all too.
+    linuxParameters.dropCapabilities(Capability.ALL);
+
+    const bothContainers = {
+      essential: true,
+      // The image's `node` user: nothing in the task runs as root.
+      user: '1000:1000',
+      readonlyRootFilesystem: !props.writableRootFilesystem,
+      linuxParameters,
+      // ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The services drain
+      // within SHUTDOWN_TIMEOUT_MS (10 s by default), well inside it.
+      stopTimeout: Duration.seconds(30),
+      // Half the task each.
+      cpu: 128,
+      memoryLimitMiB: 256,
+      logging: LogDrivers.awsLogs({
+        logGroup: props.logGroup,
+        // Streams are named prefix/container/task-id.
+        streamPrefix: props.name,
+        // Non-blocking: when CloudWatch Logs is slow, lines beyond the 4 MiB
+        // buffer are dropped; blocking would stall node's writes to stdout,
+        // and with them every request, with nothing said.
+        mode: AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(4),
+      }),
+    } satisfies Partial<ContainerDefinitionOptions>;
+
+    // SECRET_ID names the secret both services read with the SDK and the task
+    // role at run time: the token itself never enters the task definition.
+    const backend = this.definition.addContainer('backend', {
+      containerName: 'backend',
+      image: props.images.backend,
+      ...bothContainers,
+      // No portMappings: the backend listens on 127.0.0.1, which only the other
+      // containers of the task (they share its network namespace) can reach.
+      healthCheck: healthCheck(BACKEND_PORT, '/health', 10),
+      environment: { LOG_LEVEL: 'info', SECRET_ID: props.secretArn },
+    });
+
+    const frontend = (this.frontend = this.definition.addContainer('frontend', {
+      containerName: 'frontend',
+      image: props.images.frontend,
+      ...bothContainers,
+      portMappings: [{ containerPort: FRONTEND_PORT, protocol: Protocol.TCP }],
+      // Liveness only: the process answers. Readiness (the backend answers too) is
+      // the load balancer's check, so a slow or hung backend never makes ECS
+      // stop a frontend that would serve again once the backend recovers.
+      healthCheck: healthCheck(FRONTEND_PORT, '/health/live', 15),
+      environment: { LOG_LEVEL: 'info', BACKEND_URL: `http://localhost:${BACKEND_PORT}`, SECRET_ID: props.secretArn },
+    }));
+    // Start once the backend is healthy; ECS stops containers in reverse order,
+    // so the frontend also stops first and drains while the backend still answers.
+    frontend.addContainerDependencies({ container: backend, condition: ContainerDependencyCondition.HEALTHY });
+  }
 }
-
-export const containers: readonly TaskContainer[] = [
-  { definition: backend, dockerfile: 'Dockerfile.backend', settings: backendSettings },
-  { definition: frontend, dockerfile: 'Dockerfile.frontend', settings: frontendSettings },
-];
-
-export const taskDefinition = {
-  family: FAMILY,
-  networkMode: 'awsvpc',
-  requiresCompatibilities: ['FARGATE'],
-  // The smallest Fargate size, 0.25 vCPU and 512 MiB: enough for two small Node services.
-  cpu: '256',
-  memory: '512',
-  runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
-  // Pulls the images and ships the logs.
-  executionRoleArn: placeholder('EXECUTION_ROLE_ARN'),
-  // What the services' own AWS calls run as: reading the secret.
-  taskRoleArn: placeholder('TASK_ROLE_ARN'),
-  containerDefinitions: containers.map((container) => container.definition),
-} satisfies RegisterTaskDefinitionCommandInput;

@@ -18,7 +18,7 @@ export const executionRoleRules: readonly Rule[] = [
   {
     id: 'execution-role',
     *check(task) {
-      // A placeholder counts as present: the deploy step fills it in.
+      // A placeholder counts as present: the deployed stack sets it.
       const role = task.def.executionRoleArn;
       if (typeof role === 'string' && role.trim() !== '') return;
       const reasons = NEEDS.flatMap(({ does, uses }) => {

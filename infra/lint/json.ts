@@ -18,7 +18,7 @@ export function isWholeNumber(value: unknown): value is number {
 }
 
 // The committed task definition holds {{NAME}} placeholders (images, role ARNs,
-// log group, region, secret ARN) that the deploy step fills in. A value that
+// log group, region, secret ARN) that only the deployed stack knows. A value that
 // holds one is unknown until then, so no rule judges its format.
 const PLACEHOLDER = /\{\{[A-Z][A-Z0-9_]*\}\}/;
 

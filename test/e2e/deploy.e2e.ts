@@ -1,48 +1,49 @@
-// `npm run deploy` end to end against moto, an AWS emulator in Docker: the
-// deploy runs as a user runs it (its own process, the standard AWS
-// environment, AWS_ENDPOINT_URL pointing at moto), then the test reads back
-// what it built through the AWS APIs.
+// The synthesized stack deployed into moto, an AWS emulator in Docker: the
+// template comes from `npx cdk synth` with prebuilt image URIs, as CI runs it,
+// and the test reads back through the AWS APIs what CloudFormation built.
+// `cdk deploy` itself cannot talk to moto (its request signing fails on the
+// two Date headers moto sends), so the test creates and updates the stack with
+// CloudFormation's API, as `cdk deploy` does underneath.
 //
-// What moto 5.1.1 does not do, and how this test deals with it (the README's
-// deploy section lists the same):
-// - its CloudFormation skips AWS::SecretsManager::Secret, so the deploy runs
-//   with --existing-secret-arn and a secret created through moto's Secrets
-//   Manager API; the generated secret is checked in the template only;
-// - it skips the auto scaling resources, and ignores the service's launch
-//   type, network configuration, load balancer, deployment configuration and
-//   grace period, the target group's and load balancer's attributes, the
-//   security groups' egress rules and the repositories' scan setting: those are
-//   checked in the template the stack was deployed from (GetTemplate);
-// - its ECR has no registry to push to, so the images are given with
-//   --image-frontend/--image-backend and step 2 is skipped;
-// - its service tasks never run: MOTO_ECS_SERVICE_RUNNING=2 makes it report
-//   two running tasks, which is what the deploy's stability wait reads.
+// What moto 5.1.1 cannot do, and what the test does about it (the README's
+// deploy section lists the same; the unit tests in test/infra/ check those
+// parts on the synthesized template):
+// - it skips AWS::SecretsManager::Secret, and a Ref to it becomes null: the
+//   test creates the secret through moto's Secrets Manager API and puts its
+//   ARN in place of the Refs;
+// - Custom::VpcRestrictDefaultSG runs a Lambda function moto cannot run: the
+//   test leaves it (and its function and role) out;
+// - the bootstrap version check reads an SSM parameter that only
+//   `cdk bootstrap` creates: the test creates it;
+// - it skips the auto scaling resources and AWS::EC2::SecurityGroupEgress, and
+//   registers a task definition with only its family, memory and containers;
+// - on an update it changes only resources whose own JSON changed, so a new
+//   task definition does not move the service, whose `Ref` to it reads the
+//   same: the test stamps the service's Metadata with the images, which makes
+//   moto update it as CloudFormation would.
 import {
   CloudFormationClient,
+  CreateStackCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
-  GetTemplateCommand,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeRouteTablesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
-import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import {
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTargetGroupsCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { parse } from 'yaml';
-import { outputsOf, parametersOf } from '../../infra/deploy/stack.ts';
-import { fillPlaceholders } from '../../infra/placeholders.ts';
+import { taskDefinitionOf } from '../../infra/render.ts';
+import type { CfnTemplate } from '../../infra/synth.ts';
 import { frontendApp, listeningBackend } from '../helpers/apps.ts';
 import { secretsManager, startMoto, type Moto } from './moto.ts';
 
@@ -50,87 +51,139 @@ const ROOT = new URL('../../', import.meta.url);
 const REGION = 'us-east-1'; // moto's region and account, as in the ARNs it makes
 const ACCOUNT = '123456789012';
 const STACK = 'e2e-deploy';
-const imageUri = (container: string, tag: string) => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${STACK}/${container}:${tag}`;
+// CI pushes to repositories of its own; the execution role may pull from exactly these.
+const imageUri = (container: string, tag: string) => `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/ci/${container}:${tag}`;
+const repositoryArn = (container: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/ci/${container}`;
 
 let moto: Moto | undefined;
 let secretArn: string;
+let work: string;
 
 before(async () => {
-  moto = await startMoto(['-e', 'MOTO_ECS_SERVICE_RUNNING=2']);
+  work = await mkdtemp(join(tmpdir(), 'e2e-deploy-'));
+  moto = await startMoto();
   const secret = await secretsManager(moto).send(
     new CreateSecretCommand({ Name: `${STACK}/internal-token`, SecretString: JSON.stringify({ token: randomBytes(24).toString('hex') }) }),
   );
   secretArn = secret.ARN!;
+  await putBootstrapVersion();
 });
 
 after(async () => {
   await moto?.stop();
+  await rm(work, { recursive: true, force: true });
 });
 
 function clientConfig() {
   return { endpoint: moto!.endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `node SCRIPT ...args` from the repository root, with `env` and PATH as its whole environment. */
-function run(script: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+/** What `cdk bootstrap` leaves in SSM. moto does not check signatures, so a plain JSON call does (no SSM client needed). */
+async function putBootstrapVersion(): Promise<void> {
+  const res = await fetch(moto!.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AmazonSSM.PutParameter',
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify({ Name: '/cdk-bootstrap/hnb659fds/version', Value: '30', Type: 'String' }),
   });
+  assert.equal(res.status, 200, await res.text());
 }
 
-/** The deploy as a user runs it, with the standard AWS environment pointing at moto. */
-function deploy(...args: string[]): Promise<Run> {
-  return run('infra/deploy.ts', args, moto!.env);
+/** `npx cdk synth` as CI runs it, into a directory of its own; returns the template. */
+async function synth(tag: string): Promise<CfnTemplate> {
+  const out = join(work, tag);
+  const args = ['synth', '-q', '-o', out, '-c', `stackName=${STACK}`, '-c', `frontendImage=${imageUri('frontend', tag)}`, '-c', `backendImage=${imageUri('backend', tag)}`];
+  // The CLI runs the app with the `node` on PATH: this one. CDK_HOME keeps its cache out of the user's home.
+  const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, CDK_HOME: join(work, 'cdk-home') };
+  const run = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['node_modules/aws-cdk/bin/cdk', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  assert.equal(run.code, 0, `cdk synth failed:\n${run.output}`);
+  return JSON.parse(await readFile(join(out, `${STACK}.template.json`), 'utf8')) as CfnTemplate;
 }
 
-/** The flags of every deploy here: moto cannot build the secret or take a push (see the top). */
-function deployFlags(tag: string, stackName = STACK): string[] {
-  return ['--stack', stackName, '--image-frontend', imageUri('frontend', tag), '--image-backend', imageUri('backend', tag), '--existing-secret-arn', secretArn];
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+
+/** The template with moto's gaps worked around (see the top of this file); the original is left as it is. */
+function forMoto(template: CfnTemplate, tag: string): string {
+  const resources = structuredClone(template.Resources) as Resources;
+  const ofType = (type: string) => Object.keys(resources).filter((id) => resources[id]!.Type === type);
+  const [secretId] = ofType('AWS::SecretsManager::Secret');
+  assert.ok(secretId, 'the stack has a generated secret');
+  for (const id of [secretId, ...ofType('Custom::VpcRestrictDefaultSG')]) delete resources[id];
+  for (const id of Object.keys(resources).filter((id) => id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProvider'))) delete resources[id];
+  const service = resources[ofType('AWS::ECS::Service')[0]!]!;
+  service.Metadata = { ...service.Metadata, 'e2e:images': tag };
+  const body = JSON.stringify({ ...template, Resources: resources });
+  assert.doesNotMatch(body, /VpcRestrictDefaultSG/, 'nothing refers to the custom resource left out');
+  return body.replaceAll(JSON.stringify({ Ref: secretId }), JSON.stringify(secretArn));
 }
 
-/** The stack as the test reads it: each accessor fails the test when the stack lacks what it names. */
-async function stack() {
+async function waitForStack(status: string): Promise<void> {
   const cf = new CloudFormationClient(clientConfig());
-  const [{ Stacks }, { StackResources = [] }] = await Promise.all([
-    cf.send(new DescribeStacksCommand({ StackName: STACK })),
-    cf.send(new DescribeStackResourcesCommand({ StackName: STACK })),
-  ]);
-  const description = Stacks![0]!;
-  const resources = Object.fromEntries(StackResources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId]));
-  const lookup = (what: string, values: Readonly<Record<string, string | undefined>>) => (key: string) => {
-    const value = values[key];
-    assert.ok(value, `the stack has no ${what} ${key}`);
-    return value;
-  };
-  return {
-    status: description.StackStatus,
-    output: lookup('output', outputsOf(description)),
-    parameter: lookup('parameter', parametersOf(description)),
-    /** The physical id of a resource, by its logical id in infra/stack.yaml. */
-    resource: lookup('resource', resources),
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const { Stacks = [] } = await cf.send(new DescribeStacksCommand({ StackName: STACK }));
+    const current = Stacks[0]?.StackStatus;
+    if (current === status) return;
+    assert.ok(current?.endsWith('_IN_PROGRESS'), `the stack is ${current} (${Stacks[0]?.StackStatusReason}), not ${status}`);
+    await sleep(500);
+  }
+  assert.fail(`the stack did not reach ${status} within a minute`);
+}
+
+/** The physical id of each of the stack's resources, by type (one each, or the test fails). */
+async function resources(): Promise<(type: string) => string> {
+  const { StackResources = [] } = await new CloudFormationClient(clientConfig()).send(new DescribeStackResourcesCommand({ StackName: STACK }));
+  return (type) => {
+    const found = StackResources.filter((resource) => resource.ResourceType === type);
+    assert.equal(found.length, 1, `the stack has ${found.length} resources of type ${type}`);
+    return found[0]!.PhysicalResourceId!;
   };
 }
 
-/** A security group's rules, reduced to what they admit. */
-function rules(permissions: IpPermission[] | undefined) {
-  return (permissions ?? []).map((p) => ({
-    protocol: p.IpProtocol,
-    ports: [p.FromPort, p.ToPort],
-    groups: (p.UserIdGroupPairs ?? []).map((pair) => pair.GroupId),
-    cidrs: (p.IpRanges ?? []).map((range) => range.CidrIp),
-  }));
+async function service() {
+  const ecs = new ECSClient(clientConfig());
+  const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: STACK, services: [(await resources())('AWS::ECS::Service')] }));
+  assert.equal(services.length, 1);
+  return services[0]!;
+}
+
+/** Placeholders filled with what the stack created in moto. */
+async function filled(template: CfnTemplate, tag: string): Promise<ReturnType<typeof taskDefinitionOf>> {
+  const iam = new IAMClient(clientConfig());
+  const roleArn = async (logicalIdPrefix: string) => {
+    const { StackResources = [] } = await new CloudFormationClient(clientConfig()).send(new DescribeStackResourcesCommand({ StackName: STACK }));
+    const role = StackResources.find((resource) => resource.ResourceType === 'AWS::IAM::Role' && resource.LogicalResourceId!.startsWith(logicalIdPrefix));
+    return (await iam.send(new GetRoleCommand({ RoleName: role!.PhysicalResourceId! }))).Role!.Arn!;
+  };
+  const values: Record<string, string> = {
+    FRONTEND_IMAGE: imageUri('frontend', tag),
+    BACKEND_IMAGE: imageUri('backend', tag),
+    EXECUTION_ROLE_ARN: await roleArn('TaskDefinitionExecutionRole'),
+    TASK_ROLE_ARN: await roleArn('TaskTaskRole'),
+    LOG_GROUP: `/ecs/${STACK}`,
+    REGION,
+    SECRET_ARN: secretArn,
+  };
+  const text = JSON.stringify(taskDefinitionOf(template)).replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => values[name] ?? assert.fail(`no value for {{${name}}}`));
+  return JSON.parse(text) as ReturnType<typeof taskDefinitionOf>;
+}
+
+/** `actual` reduced to the keys `expected` has, recursively: what was sent must come back unchanged. */
+function pick(actual: unknown, expected: unknown): unknown {
+  if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((item, i) => pick(item, expected[i]));
+  if (expected !== null && typeof expected === 'object' && actual !== null && typeof actual === 'object') {
+    return Object.fromEntries(Object.keys(expected).map((key) => [key, pick((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key])]));
+  }
+  return actual;
 }
 
 interface Statement {
@@ -154,285 +207,146 @@ function statementsOf(document: string): Statement[] {
   return [JSON.parse(statement.replaceAll("'", '"')) as Statement | Statement[]].flat();
 }
 
-async function rolePolicies(roleName: string) {
+/** What a role may do: action and resource pairs, sorted, from its inline policies; no managed policy. */
+async function permissions(roleName: string): Promise<string[]> {
   const iam = new IAMClient(clientConfig());
-  const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
   const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
-  const statements = await Promise.all(
-    PolicyNames.map(async (name) => statementsOf((await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }))).PolicyDocument!)),
-  );
-  return { attached: AttachedPolicies.map((p) => p.PolicyArn), statements: statements.flat() };
-}
-
-/** `actual` reduced to the keys `expected` has, recursively: what was sent must come back unchanged. */
-function pick(actual: unknown, expected: unknown): unknown {
-  if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((item, i) => pick(item, expected[i]));
-  if (expected !== null && typeof expected === 'object' && actual !== null && typeof actual === 'object') {
-    return Object.fromEntries(Object.keys(expected).map((key) => [key, pick((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key])]));
+  assert.deepEqual(AttachedPolicies, [], `${roleName} has managed policies`);
+  const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
+  const pairs: string[] = [];
+  for (const name of PolicyNames) {
+    const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
+    for (const statement of statementsOf(PolicyDocument!)) {
+      assert.equal(statement.Effect, 'Allow');
+      for (const action of [statement.Action].flat()) for (const resource of [statement.Resource].flat()) pairs.push(`${action} ${resource}`);
+    }
   }
-  return actual;
+  return pairs.sort();
 }
 
+let first: CfnTemplate;
 let firstRevision: string;
 
-test('the first deploy creates the stack, registers the task definition and rolls the service to it', async () => {
-  const run = await deploy(...deployFlags('first'));
-  assert.equal(run.code, 0, `deploy failed:\n${run.stdout}\n${run.stderr}`);
-  for (const step of ['[1/5] Stack', '[2/5] Images', '[3/5] Task definition', '[4/5] Service', '[5/5] The service']) {
-    assert.ok(run.stdout.includes(step), `the output does not announce "${step}":\n${run.stdout}`);
-  }
-  assert.match(run.stdout, /creating the stack e2e-deploy/);
-  assert.match(run.stdout, /skipped: deploying the images given/);
-  const current = await stack();
-  assert.equal(current.status, 'UPDATE_COMPLETE');
-  firstRevision = current.parameter('TaskDefinitionArn');
-  assert.match(firstRevision, /:task-definition\/fargate-task-reference:\d+$/);
-  assert.ok(run.stdout.includes(`registered ${firstRevision}`));
-  assert.ok(run.stdout.includes(`curl "${current.output('ServiceUrl')}/api/hello?name=you"`));
-});
-
-test('the network spans two zones: the load balancer in the public subnets, a NAT route for the private ones', async () => {
-  const current = await stack();
-  const ec2 = new EC2Client(clientConfig());
-  const subnetIds = ['PublicSubnetA', 'PublicSubnetB', 'PrivateSubnetA', 'PrivateSubnetB'].map(current.resource);
-  const { Subnets = [] } = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }));
-  const zoneOf = (id: string) => Subnets.find((subnet) => subnet.SubnetId === id)?.AvailabilityZone;
-  assert.notEqual(zoneOf(subnetIds[0]!), zoneOf(subnetIds[1]!));
-  assert.equal(zoneOf(subnetIds[0]!), zoneOf(subnetIds[2]!));
-  assert.equal(zoneOf(subnetIds[1]!), zoneOf(subnetIds[3]!));
-  const { RouteTables = [] } = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [current.resource('PublicRouteTable'), current.resource('PrivateRouteTable')] }));
-  const defaultRoutes = RouteTables.map((table): [string | undefined, string | undefined] => {
-    const route = table.Routes?.find((r) => r.DestinationCidrBlock === '0.0.0.0/0');
-    return [table.RouteTableId, route?.GatewayId ?? route?.NatGatewayId];
-  });
-  assert.deepEqual(
-    new Map(defaultRoutes),
-    new Map([
-      [current.resource('PublicRouteTable'), current.resource('InternetGateway')],
-      [current.resource('PrivateRouteTable'), current.resource('NatGateway')],
-    ]),
+test('the template synthesized with prebuilt images creates the stack', async () => {
+  first = await synth('first');
+  await new CloudFormationClient(clientConfig()).send(
+    new CreateStackCommand({ StackName: STACK, TemplateBody: forMoto(first, 'first'), Capabilities: ['CAPABILITY_IAM'] }),
   );
-
-  const elb = new ElasticLoadBalancingV2Client(clientConfig());
-  const { LoadBalancers = [] } = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [current.resource('LoadBalancer')] }));
-  const [loadBalancer] = LoadBalancers;
-  assert.equal(loadBalancer?.Scheme, 'internet-facing');
-  assert.deepEqual(loadBalancer.AvailabilityZones?.map((zone) => zone.SubnetId).sort(), subnetIds.slice(0, 2).sort());
-  assert.deepEqual(loadBalancer.SecurityGroups, [current.resource('LoadBalancerSecurityGroup')]);
-  assert.equal(current.output('ServiceUrl'), `http://${loadBalancer.DNSName}`);
+  await waitForStack('CREATE_COMPLETE');
+  firstRevision = (await service()).taskDefinition!;
+  assert.match(firstRevision, new RegExp(`:task-definition/${STACK}:\\d+$`));
 });
 
-test('the load balancer takes 80 and 443 from anywhere; the tasks take only port 3000, only from the load balancer', async () => {
-  const current = await stack();
-  const loadBalancerGroup = current.resource('LoadBalancerSecurityGroup');
-  const taskGroup = current.resource('TaskSecurityGroup');
-  const { SecurityGroups = [] } = await new EC2Client(clientConfig()).send(new DescribeSecurityGroupsCommand({ GroupIds: [loadBalancerGroup, taskGroup] }));
-  const ingressOf = (id: string) => rules(SecurityGroups.find((group) => group.GroupId === id)?.IpPermissions);
-  assert.deepEqual(
-    ingressOf(loadBalancerGroup).sort((a, b) => a.ports[0]! - b.ports[0]!),
-    [
-      { protocol: 'tcp', ports: [80, 80], groups: [], cidrs: ['0.0.0.0/0'] },
-      { protocol: 'tcp', ports: [443, 443], groups: [], cidrs: ['0.0.0.0/0'] },
-    ],
+test('the service runs the registered task definition, which is the synthesized one', async () => {
+  const running = await service();
+  assert.equal(running.clusterArn, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${STACK}`);
+  const { taskDefinition } = await new ECSClient(clientConfig()).send(new DescribeTaskDefinitionCommand({ taskDefinition: firstRevision }));
+  // moto keeps only these of what CloudFormation gives it; the rest is checked on the template in test/infra/.
+  const { family, memory, containerDefinitions } = await filled(first, 'first');
+  const expected = { family, memory, containerDefinitions };
+  assert.deepEqual(pick(taskDefinition, expected), expected);
+});
+
+test('the target group is of type ip and checks /health/ready on port 3000', async () => {
+  const { TargetGroups = [] } = await new ElasticLoadBalancingV2Client(clientConfig()).send(
+    new DescribeTargetGroupsCommand({ TargetGroupArns: [(await resources())('AWS::ElasticLoadBalancingV2::TargetGroup')] }),
   );
-  assert.deepEqual(ingressOf(taskGroup), [{ protocol: 'tcp', ports: [3000, 3000], groups: [loadBalancerGroup], cidrs: [] }]);
-});
-
-test('the HTTP listener forwards to an ip target group that checks /health/ready on port 3000', async () => {
-  const current = await stack();
-  const elb = new ElasticLoadBalancingV2Client(clientConfig());
-  const targetGroupArn = current.resource('TargetGroup');
-  const { TargetGroups = [] } = await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] }));
   const [group] = TargetGroups;
   assert.deepEqual(
     { type: group?.TargetType, protocol: group?.Protocol, port: group?.Port, path: group?.HealthCheckPath, codes: group?.Matcher?.HttpCode },
     { type: 'ip', protocol: 'HTTP', port: 3000, path: '/health/ready', codes: '200' },
   );
-  const { Listeners = [] } = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: current.resource('LoadBalancer') }));
-  assert.deepEqual(
-    Listeners.map((listener) => ({ port: listener.Port, protocol: listener.Protocol, actions: listener.DefaultActions?.map((a) => [a.Type, a.TargetGroupArn]) })),
-    [{ port: 80, protocol: 'HTTP', actions: [['forward', targetGroupArn]] }],
-  );
 });
 
-test('the task role may only read the secret; the execution role only pulls the two images and writes the log group', async () => {
-  const current = await stack();
-  const iam = new IAMClient(clientConfig());
-  const taskRole = await rolePolicies(current.resource('TaskRole'));
-  assert.deepEqual(taskRole, { attached: [], statements: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArn }] });
-  const { Role } = await iam.send(new GetRoleCommand({ RoleName: current.resource('TaskRole') }));
-  assert.equal(Role?.Arn, current.output('TaskRoleArn'));
-  assert.match(decodeURIComponent(Role.AssumeRolePolicyDocument!), /"aws:SourceAccount": ?"123456789012"/);
+test('the tasks admit port 3000 from the load balancer only', async () => {
+  const { StackResources = [] } = await new CloudFormationClient(clientConfig()).send(new DescribeStackResourcesCommand({ StackName: STACK }));
+  const group = (prefix: string) => StackResources.find((r) => r.ResourceType === 'AWS::EC2::SecurityGroup' && r.LogicalResourceId!.startsWith(prefix))!.PhysicalResourceId!;
+  const [taskGroup, loadBalancerGroup] = [group('ServiceSecurityGroup'), group('LoadBalancerSecurityGroup')];
+  const { SecurityGroups = [] } = await new EC2Client(clientConfig()).send(new DescribeSecurityGroupsCommand({ GroupIds: [taskGroup] }));
+  const rules = (permissions: IpPermission[] = []) =>
+    permissions.map((p) => ({ protocol: p.IpProtocol, ports: [p.FromPort, p.ToPort], groups: (p.UserIdGroupPairs ?? []).map((pair) => pair.GroupId), cidrs: (p.IpRanges ?? []).map((r) => r.CidrIp) }));
+  assert.deepEqual(rules(SecurityGroups[0]?.IpPermissions), [{ protocol: 'tcp', ports: [3000, 3000], groups: [loadBalancerGroup], cidrs: [] }]);
+});
 
-  const executionRole = await rolePolicies(current.resource('ExecutionRole'));
-  const repositoryArn = (container: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${STACK}/${container}`;
-  const [token, pull, logs, ...others] = executionRole.statements;
-  assert.deepEqual(executionRole.attached, []);
-  assert.deepEqual(others, []);
-  assert.deepEqual(token, { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
-  assert.deepEqual(pull, {
-    Effect: 'Allow',
-    Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-    Resource: [repositoryArn('frontend'), repositoryArn('backend')],
-  });
-  assert.deepEqual(logs?.Action, ['logs:CreateLogStream', 'logs:PutLogEvents']);
+test('the task role may read the secret, and nothing else', async () => {
+  const { StackResources = [] } = await new CloudFormationClient(clientConfig()).send(new DescribeStackResourcesCommand({ StackName: STACK }));
+  const role = StackResources.find((r) => r.ResourceType === 'AWS::IAM::Role' && r.LogicalResourceId!.startsWith('TaskTaskRole'))!;
+  assert.deepEqual(await permissions(role.PhysicalResourceId!), [`secretsmanager:GetSecretValue ${secretArn}`]);
+});
+
+test('the execution role may pull from the images\' repositories and write the log group, and nothing else', async () => {
+  const { StackResources = [] } = await new CloudFormationClient(clientConfig()).send(new DescribeStackResourcesCommand({ StackName: STACK }));
+  const role = StackResources.find((r) => r.ResourceType === 'AWS::IAM::Role' && r.LogicalResourceId!.startsWith('TaskDefinitionExecutionRole'))!;
+  const pull = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
   // AWS writes the log group's Arn attribute with a trailing ":*" (its streams); moto without.
-  assert.match(String(logs.Resource), new RegExp(`^arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/ecs/${STACK}(:\\*)?$`));
+  const logGroupArn = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/ecs/${STACK}`;
+  const granted = (await permissions(role.PhysicalResourceId!)).map((pair) => pair.replace(/(log-group:[^ ]*?)(:\*)?$/, '$1'));
+  assert.deepEqual(
+    granted,
+    [
+      ...pull.flatMap((action) => [`${action} ${repositoryArn('backend')}`, `${action} ${repositoryArn('frontend')}`]),
+      'ecr:GetAuthorizationToken *',
+      `logs:CreateLogStream ${logGroupArn}`,
+      `logs:PutLogEvents ${logGroupArn}`,
+    ].sort(),
+  );
 });
 
-test('the log group keeps 30 days; the two repositories have immutable tags', async () => {
-  const current = await stack();
-  const { logGroups = [] } = await new CloudWatchLogsClient(clientConfig()).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: current.output('LogGroupName') }));
+test('the log group /ecs/STACK keeps 30 days', async () => {
+  const { logGroups = [] } = await new CloudWatchLogsClient(clientConfig()).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/${STACK}` }));
   assert.deepEqual(logGroups.map((group) => [group.logGroupName, group.retentionInDays]), [[`/ecs/${STACK}`, 30]]);
-  const { repositories = [] } = await new ECRClient(clientConfig()).send(new DescribeRepositoriesCommand({ repositoryNames: [`${STACK}/frontend`, `${STACK}/backend`] }));
-  assert.deepEqual(
-    new Map(repositories.map((repository) => [repository.repositoryUri, repository.imageTagMutability])),
-    new Map([
-      [current.output('FrontendRepositoryUri'), 'IMMUTABLE'],
-      [current.output('BackendRepositoryUri'), 'IMMUTABLE'],
-    ]),
+});
+
+test('a second deploy with new image URIs registers the next revision and moves the service to it', async () => {
+  const second = await synth('second');
+  await new CloudFormationClient(clientConfig()).send(
+    new UpdateStackCommand({ StackName: STACK, TemplateBody: forMoto(second, 'second'), Capabilities: ['CAPABILITY_IAM'] }),
   );
-});
-
-test("the service runs the new revision, which is infra/task-definition.json with this stack's values filled in", async () => {
-  const current = await stack();
-  const ecs = new ECSClient(clientConfig());
-  const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: current.output('ClusterName'), services: [current.output('ServiceName')] }));
-  const [service] = services;
-  assert.equal(service?.taskDefinition, firstRevision);
-  assert.equal(service.desiredCount, 2);
-  assert.equal(service.clusterArn, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${STACK}`);
-
-  // The expected values come from the stack's resources and this test, not from the deploy's outputs.
-  const iam = new IAMClient(clientConfig());
-  const roleArn = async (logicalId: string) => (await iam.send(new GetRoleCommand({ RoleName: current.resource(logicalId) }))).Role!.Arn!;
-  const expected = fillPlaceholders(JSON.parse(readFileSync(new URL('infra/task-definition.json', ROOT), 'utf8')) as unknown, {
-    FRONTEND_IMAGE: imageUri('frontend', 'first'),
-    BACKEND_IMAGE: imageUri('backend', 'first'),
-    EXECUTION_ROLE_ARN: await roleArn('ExecutionRole'),
-    TASK_ROLE_ARN: await roleArn('TaskRole'),
-    LOG_GROUP: current.resource('LogGroup'),
-    REGION,
-    SECRET_ARN: secretArn,
-  });
-  const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: firstRevision }));
-  assert.deepEqual(pick(taskDefinition, expected), expected);
-});
-
-test('what moto ignores is in the template the stack was deployed from', async () => {
-  const { TemplateBody } = await new CloudFormationClient(clientConfig()).send(new GetTemplateCommand({ StackName: STACK }));
-  const resources = (parse(TemplateBody!) as { Resources: Record<string, { Properties: Record<string, unknown> }> }).Resources;
-  const properties = (logicalId: string) => resources[logicalId]!.Properties;
-  const service = properties('Service');
-  assert.equal(service.LaunchType, 'FARGATE');
-  assert.deepEqual(service.DeploymentConfiguration, {
-    MinimumHealthyPercent: 100,
-    MaximumPercent: 200,
-    DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-  });
-  assert.ok((service.HealthCheckGracePeriodSeconds as number) > 0);
-  assert.deepEqual(service.LoadBalancers, [{ ContainerName: 'frontend', ContainerPort: 3000, TargetGroupArn: { Ref: 'TargetGroup' } }]);
-  assert.deepEqual((service.NetworkConfiguration as { AwsvpcConfiguration: unknown }).AwsvpcConfiguration, {
-    Subnets: {
-      'Fn::If': [
-        'TasksInPublicSubnets',
-        { 'Fn::If': ['CreateVpc', [{ Ref: 'PublicSubnetA' }, { Ref: 'PublicSubnetB' }], { 'Fn::Split': [',', { Ref: 'PublicSubnetIds' }] }] },
-        { 'Fn::If': ['CreateVpc', [{ Ref: 'PrivateSubnetA' }, { Ref: 'PrivateSubnetB' }], { 'Fn::Split': [',', { Ref: 'PrivateSubnetIds' }] }] },
-      ],
-    },
-    SecurityGroups: [{ Ref: 'TaskSecurityGroup' }],
-    AssignPublicIp: { 'Fn::If': ['TasksInPublicSubnets', 'ENABLED', 'DISABLED'] },
-  });
-
-  // Draining must end before ECS stops the containers.
-  const attributes = properties('TargetGroup').TargetGroupAttributes as { Key: string; Value: string }[];
-  const delay = Number(attributes.find((attribute) => attribute.Key === 'deregistration_delay.timeout_seconds')?.Value);
-  const task = JSON.parse(readFileSync(new URL('infra/task-definition.json', ROOT), 'utf8')) as { containerDefinitions: { stopTimeout?: number }[] };
-  for (const container of task.containerDefinitions) assert.ok(delay < (container.stopTimeout ?? 30), `deregistration delay ${delay} s >= stopTimeout`);
-
-  const metrics = ['CpuScaling', 'RequestScaling'].map(
-    (id) => (properties(id).TargetTrackingScalingPolicyConfiguration as { PredefinedMetricSpecification: { PredefinedMetricType: string } }).PredefinedMetricSpecification.PredefinedMetricType,
-  );
-  assert.deepEqual(metrics, ['ECSServiceAverageCPUUtilization', 'ALBRequestCountPerTarget']);
-  assert.deepEqual(properties('InternalTokenSecret').GenerateSecretString, {
-    SecretStringTemplate: '{}',
-    GenerateStringKey: 'token',
-    PasswordLength: 48,
-    ExcludePunctuation: true,
-  });
-  assert.deepEqual(properties('TaskSecurityGroup').SecurityGroupEgress, [
-    { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'AWS APIs: ECR, CloudWatch Logs, Secrets Manager' },
-  ]);
-});
-
-test('a second deploy keeps the stack, registers the next revision and rolls the service to it', async () => {
-  const run = await deploy(...deployFlags('second'));
-  assert.equal(run.code, 0, `deploy failed:\n${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /the stack e2e-deploy is up to date/);
-  const current = await stack();
-  const secondRevision = current.parameter('TaskDefinitionArn');
+  await waitForStack('UPDATE_COMPLETE');
+  const secondRevision = (await service()).taskDefinition!;
+  assert.equal(secondRevision.replace(/\d+$/, ''), firstRevision.replace(/\d+$/, ''));
   assert.equal(Number(secondRevision.split(':').pop()), Number(firstRevision.split(':').pop()) + 1);
-
-  const ecs = new ECSClient(clientConfig());
-  const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: current.output('ClusterName'), services: [current.output('ServiceName')] }));
-  assert.equal(services[0]?.taskDefinition, secondRevision);
-  const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: secondRevision }));
-  assert.deepEqual(
-    taskDefinition?.containerDefinitions?.map((container) => container.image),
-    [imageUri('backend', 'second'), imageUri('frontend', 'second')],
-  );
+  const images = await containerImages(secondRevision);
+  assert.deepEqual(images, [imageUri('backend', 'second'), imageUri('frontend', 'second')]);
 });
 
-test('a deploy keeps the task count auto scaling has set', async () => {
-  const current = await stack();
-  const target = { cluster: current.output('ClusterName'), service: current.output('ServiceName') };
-  const ecs = new ECSClient(clientConfig());
-  // What Application Auto Scaling does when it scales out (moto cannot run it).
-  await ecs.send(new UpdateServiceCommand({ ...target, desiredCount: 3 }));
-  const run = await deploy(...deployFlags('scaled'));
-  assert.equal(run.code, 0, `deploy failed:\n${run.stdout}\n${run.stderr}`);
-  const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }));
-  assert.equal(services[0]?.desiredCount, 3);
-  assert.equal((await stack()).parameter('DesiredCount'), '3');
-});
-
-test('with --no-wait the deploy registers the next revision, starts the roll and returns', async () => {
-  const before = (await stack()).parameter('TaskDefinitionArn');
-  const run = await deploy(...deployFlags('third'), '--no-wait');
-  assert.equal(run.code, 0, `deploy failed:\n${run.stdout}\n${run.stderr}`);
-  assert.match(run.stdout, /not waiting \(--no-wait\)/);
-  assert.doesNotMatch(run.stdout, /tasks running/);
-  // moto applies a stack update at once; AWS would still be rolling.
-  const after = (await stack()).parameter('TaskDefinitionArn');
-  assert.notEqual(after, before);
-  assert.ok(run.stdout.includes(`registered ${after}`));
-});
-
-test('a failure names the step and the AWS error, and exits 1 without a stack trace', async () => {
-  const subnets = ['--public-subnet-ids', 'subnet-0a,subnet-0b', '--private-subnet-ids', 'subnet-0c,subnet-0d'];
-  const run = await deploy(...deployFlags('x', 'e2e-missing-vpc'), '--vpc-id', 'vpc-0a1b2c3d', ...subnets);
-  assert.equal(run.code, 1);
-  assert.match(run.stderr, /^deploy failed at \[1\/5\] Stack e2e-missing-vpc: create or update it, and wait: InvalidSubnetID\.NotFound: .*subnet-0a/);
-  assert.doesNotMatch(run.stderr, /\n\s+at /);
-});
-
-test('a bad flag gets one usage line and exit code 2, before any AWS call', async () => {
-  const run = await deploy('--image-frontend', imageUri('frontend', 'x'));
-  assert.equal(run.code, 2);
-  assert.match(run.stderr, /^deploy: give both --image-frontend and --image-backend/);
-  assert.equal(run.stdout, '');
-});
+/**
+ * The images of a revision, read from moto's raw answer: on an update moto
+ * 5.1.1 stores the containers with CloudFormation's key names (`Image`, not
+ * `image`), which the SDK's parser drops.
+ */
+async function containerImages(revision: string): Promise<string[]> {
+  const res = await fetch(moto!.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition',
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/ecs/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify({ taskDefinition: revision }),
+  });
+  const { taskDefinition } = (await res.json()) as { taskDefinition: { containerDefinitions: Record<string, string>[] } };
+  return taskDefinition.containerDefinitions.map((container) => container.image ?? container.Image ?? '');
+}
 
 test('npm run smoke passes against a running task and names what fails elsewhere', async (t) => {
   const backend = await listeningBackend(t);
   const frontend = await frontendApp(t, { BACKEND_URL: backend.url });
   const url = await frontend.app.listen({ host: '127.0.0.1', port: 0 });
-  const passing = await run('infra/smoke.ts', [url, '--wait', '10']);
-  assert.equal(passing.code, 0, passing.stdout + passing.stderr);
+  const smoke = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['infra/smoke.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout }));
+    });
+  const passing = await smoke(url, '--wait', '10');
+  assert.equal(passing.code, 0, passing.stdout);
   assert.equal(passing.stdout.split('\n').filter((line) => line.startsWith('ok ')).length, 4, passing.stdout);
 
   // moto answers HTTP, but it is not the task: readiness never comes.
-  const failing = await run('infra/smoke.ts', [moto!.endpoint, '--wait', '1']);
+  const failing = await smoke(moto!.endpoint, '--wait', '1');
   assert.equal(failing.code, 1);
   assert.match(failing.stdout, /^FAIL  .*\/health\/ready did not answer 200 within 1 s/);
 });

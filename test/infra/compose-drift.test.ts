@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { composeDrift } from '../../infra/compose-drift.ts';
+import { composeDrift, taskContainers, type TaskContainer } from '../../infra/compose-drift.ts';
 import { readComposeFile } from '../../infra/compose.ts';
-import { containers, type TaskContainer } from '../../infra/task.ts';
 
 // The parsed compose file, loose enough to break on purpose.
 type Services = Record<string, Record<string, any>>;
@@ -16,7 +15,7 @@ function composeWith(change: (services: Services) => void): unknown {
   return copy;
 }
 
-test('docker-compose.yml agrees with the task model', () => {
+test('docker-compose.yml agrees with the task definition the stack synthesizes', () => {
   assert.deepEqual(composeDrift(compose), []);
 });
 
@@ -112,6 +111,11 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
     reported: /^backend: init process \(init\): task model true, compose false$/,
   },
   {
+    change: 'the capabilities dropped',
+    make: (s) => void delete s.frontend!.cap_drop,
+    reported: /^frontend: capabilities dropped \(cap_drop\): task model ALL, compose none$/,
+  },
+  {
     change: 'an environment variable the task does not set',
     make: (s) => void (s.frontend!.environment.LOG_FORMAT = 'json'),
     reported: /^frontend: environment: LOG_FORMAT is set in compose, not in the task model/,
@@ -132,7 +136,7 @@ for (const { change, make, reported } of changes) {
 }
 
 test('a change on the model side only is reported too', () => {
-  const changed = containers.map(
+  const changed = taskContainers().map(
     (container): TaskContainer =>
       container.definition.name === 'backend'
         ? { ...container, definition: { ...container.definition, healthCheck: { ...container.definition.healthCheck!, interval: 20 } } }

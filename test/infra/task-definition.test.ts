@@ -1,16 +1,18 @@
+// infra/task-definition.json: current, registrable, and an environment the
+// services accept.
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fillPlaceholders, PLACEHOLDERS } from '../../infra/placeholders.ts';
-import { renderTaskDefinition, TASK_DEFINITION_FILE } from '../../infra/render.ts';
-import { containers, taskDefinition } from '../../infra/task.ts';
+import { taskContainers } from '../../infra/compose-drift.ts';
+import { PLACEHOLDERS } from '../../infra/placeholders.ts';
+import { renderTaskDefinition, synthesizedTaskDefinition, TASK_DEFINITION_FILE } from '../../infra/render.ts';
 import { loadConfig, variablesOf } from '../../services/shared/env.ts';
-import { examplePlaceholders } from './example-placeholders.ts';
 
 const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
+const taskDefinition = synthesizedTaskDefinition();
 
-test('the committed task definition is what the model renders (npm run infra:render writes it)', () => {
+test('the committed task definition is what the stack synthesizes (npm run infra:render writes it)', () => {
   assert.equal(committed, renderTaskDefinition());
 });
 
@@ -45,25 +47,29 @@ test('the committed task definition holds only fields RegisterTaskDefinition acc
   );
 });
 
-test('the committed task definition uses every exported placeholder and no other', () => {
+test('the committed task definition uses every placeholder and no other, and no CloudFormation name is left', () => {
   const used = new Set(Array.from(committed.matchAll(/\{\{(.*?)\}\}/g), ([, name]) => name));
   assert.deepEqual([...used].sort(), [...PLACEHOLDERS].sort());
+  assert.doesNotMatch(committed, /"(Ref|Fn::\w+|[A-Z]\w*)":/);
 });
 
 test('the containers fit in the task: their cpu and memory add up to at most the task size', () => {
+  const containers = taskContainers(taskDefinition);
   const total = (field: 'cpu' | 'memory') => containers.reduce((sum, { definition }) => sum + (definition[field] ?? 0), 0);
   assert.ok(total('cpu') <= Number(taskDefinition.cpu), `containers' cpu ${total('cpu')} > task cpu ${taskDefinition.cpu}`);
   assert.ok(total('memory') <= Number(taskDefinition.memory), `containers' memory ${total('memory')} > task memory ${taskDefinition.memory}`);
 });
 
-for (const { definition, settings } of containers) {
+// A value of the shape the stack gives SECRET_ID on AWS.
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:fargate-task-reference/internal-token-AbCdEf';
+
+for (const { definition, settings } of taskContainers(taskDefinition)) {
   const { name, healthCheck, stopTimeout } = definition;
-  // The environment the container gets on AWS, once the deploy step has filled the placeholders.
   const environment = Object.fromEntries(
-    (fillPlaceholders(definition, examplePlaceholders).environment ?? []).map((variable) => [String(variable.name), variable.value]),
+    (definition.environment ?? []).map((variable) => [String(variable.name), variable.value === '{{SECRET_ARN}}' ? SECRET_ARN : variable.value]),
   );
 
-  test(`${name}: every environment variable the model sets is one the service reads`, () => {
+  test(`${name}: every environment variable the stack sets is one the service reads`, () => {
     const read = variablesOf(settings);
     assert.deepEqual(
       Object.keys(environment).filter((variable) => !read.includes(variable)),
@@ -71,7 +77,7 @@ for (const { definition, settings } of containers) {
     );
   });
 
-  test(`${name}: the service accepts the environment the model gives it`, () => {
+  test(`${name}: the service accepts the environment the stack gives it`, () => {
     assert.doesNotThrow(() => loadConfig(settings, environment));
   });
 
