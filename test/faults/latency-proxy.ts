@@ -37,7 +37,7 @@ export async function latencyProxy(t: TestContext, target: string, delayMs: numb
     // error), not until Node emits 'close' later in the loop. Counted once
     // the events that arrived with this connection have been handled: a
     // client that closes a connection and opens another sends the FIN first,
-    // but the proxy may be told of the new connection first.
+    // but the proxy may be told of the new connection first in the same turn.
     clients.add(client);
     for (const event of ['end', 'error', 'close']) client.once(event, () => clients.delete(client));
     setImmediate(() => (maxOpen = Math.max(maxOpen, clients.size)));
