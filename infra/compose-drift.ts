@@ -78,8 +78,23 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
     user: definition.user,
     init: definition.linuxParameters?.initProcessEnabled ?? false,
     capDrop: [...(definition.linuxParameters?.capabilities?.drop ?? [])].map((name) => name.toUpperCase()).sort(),
+    restart: composeRestart(definition.restartPolicy),
     environment: [...(definition.environment ?? []), ...(definition.secrets ?? [])].map(({ name }) => String(name)),
   };
+}
+
+/**
+ * Docker's restart policy for ECS's: restart on any exit (unless-stopped),
+ * or on a non-zero one when exit code 0 is ignored (on-failure). Docker has
+ * no restart attempt period: a container that keeps crashing at start is
+ * restarted with a growing delay, where ECS stops the task (README, parity).
+ */
+function composeRestart(policy: ContainerDefinition['restartPolicy']): string {
+  if (policy?.enabled !== true) return 'no';
+  const ignored = policy.ignoredExitCodes ?? [];
+  if (ignored.length === 0) return 'unless-stopped';
+  if (ignored.length === 1 && ignored[0] === 0) return 'on-failure';
+  return `no compose equivalent (ignoredExitCodes ${ignored.join(', ')})`;
 }
 
 const duration = (seconds: number) => `${seconds}s`;
@@ -101,6 +116,7 @@ const FACTS: ReadonlyArray<{ label: string; show: (service: ComposeContainer) =>
   { label: 'user', show: (s) => s.user ?? "the image's" },
   { label: 'init process (init)', show: (s) => String(s.init) },
   { label: 'capabilities dropped (cap_drop)', show: (s) => s.capDrop.join(', ') || 'none' },
+  { label: 'restart in place (restart)', show: (s) => s.restart },
 ];
 
 // Compose-only services (waiting for the secret to exist, say) are local plumbing, not part of the task.

@@ -23,6 +23,8 @@ export interface ComposeContainer {
   readonly init: boolean;
   /** The Linux capabilities dropped, upper case, sorted. */
   readonly capDrop: readonly string[];
+  /** When Docker restarts the container in place: no, always, unless-stopped or on-failure. */
+  readonly restart: string;
   /** The environment variables' names. */
   readonly environment: readonly string[];
 }
@@ -70,6 +72,7 @@ export function readComposeContainer(name: string, service: Mapping): ComposeCon
     readOnly: optional(service.read_only, at('read_only'), boolean) ?? false,
     user: optional(service.user, at('user'), (value, where) => (typeof value === 'number' ? String(value) : text(value, where))),
     init: optional(service.init, at('init'), boolean) ?? false,
+    restart: optional(service.restart, at('restart'), text) ?? 'no',
     capDrop: (optional(service.cap_drop, at('cap_drop'), list) ?? []).map((name, index) => text(name, `${at('cap_drop')}[${index}]`).toUpperCase()).sort(),
     environment: environmentNames(service.environment, at('environment')),
   };

@@ -63,8 +63,10 @@ export class LoadBalancer extends Construct {
         // Ready means the frontend and the backend behind it both answer.
         path: '/health/ready',
         protocol: Protocol.HTTP,
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
+        // A new task takes traffic after two passes, 5 s apart; a failing one
+        // leaves after three. The check gives up on the backend after 2 s.
+        interval: Duration.seconds(5),
+        timeout: Duration.seconds(3),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 3,
         healthyHttpCodes: '200',

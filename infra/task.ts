@@ -52,15 +52,16 @@ export const CONTAINER_SOURCES: Readonly<Record<ContainerName, ContainerSource>>
 
 /**
  * The health check of both containers: services/healthcheck.sh, plain bash
- * (the slim Node image has no curl, and starting node every 10 s would cost
- * each 0.125 vCPU container over a second of its CPU time). It gives up on
- * the service after 2 s, inside the 3 s timeout. Three misses 10 s apart mark
- * a container unhealthy within about 30 s.
+ * (the slim Node image has no curl, and starting node every few seconds
+ * would cost the task a noticeable share of its quarter vCPU). It gives up on
+ * the service after 2 s, inside the 3 s timeout. Every 5 s, ECS's shortest
+ * interval: Docker runs the first check one interval after the start, and
+ * three misses mark a container unhealthy within about 15 s.
  */
 function healthCheck(port: number, path: string, startPeriodSeconds: number): HealthCheck {
   return {
     command: ['CMD', 'bash', 'services/healthcheck.sh', String(port), path],
-    interval: Duration.seconds(10),
+    interval: Duration.seconds(5),
     timeout: Duration.seconds(3),
     retries: 3,
     startPeriod: Duration.seconds(startPeriodSeconds),
@@ -137,6 +138,12 @@ export class Task extends Construct {
       // ECS sends SIGTERM, waits stopTimeout, then SIGKILL. The services drain
       // within SHUTDOWN_TIMEOUT_MS (10 s by default), well inside it.
       stopTimeout: Duration.seconds(30),
+      // A container that exits is restarted in place, the other one and the
+      // task's network untouched, instead of stopping the whole task (both
+      // containers are essential). Only one that ran for the attempt period
+      // (ECS's shortest, 60 s): one crashing at start still stops the task.
+      enableRestartPolicy: true,
+      restartAttemptPeriod: Duration.seconds(60),
       // Half the task each.
       cpu: 128,
       memoryLimitMiB: 256,
@@ -175,8 +182,11 @@ export class Task extends Construct {
       healthCheck: healthCheck(FRONTEND_PORT, '/health/live', 15),
       environment: { LOG_LEVEL: 'info', BACKEND_URL: `http://localhost:${BACKEND_PORT}`, SECRET_ID: props.secretArn },
     }));
-    // Start once the backend is healthy; ECS stops containers in reverse order,
-    // so the frontend also stops first and drains while the backend still answers.
-    frontend.addContainerDependencies({ container: backend, condition: ContainerDependencyCondition.HEALTHY });
+    // Start after the backend has started, not once it is healthy: waiting for
+    // HEALTHY would delay every new task by one health-check interval, and the
+    // load balancer's readiness check already waits for the backend. ECS stops
+    // containers in reverse order, so the frontend stops first and drains
+    // while the backend still answers (docs/: time to serve).
+    frontend.addContainerDependencies({ container: backend, condition: ContainerDependencyCondition.START });
   }
 }

@@ -72,13 +72,23 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
   },
   {
     change: 'a depends_on condition',
-    make: (s) => void (s.frontend!.depends_on.backend.condition = 'service_started'),
-    reported: /^frontend: depends on \(depends_on\): task model backend service_healthy, compose backend service_started$/,
+    make: (s) => void (s.frontend!.depends_on.backend.condition = 'service_healthy'),
+    reported: /^frontend: depends on \(depends_on\): task model backend service_started, compose backend service_healthy$/,
   },
   {
-    change: 'a depends_on written as a list, which only waits for the start',
-    make: (s) => void (s.frontend!.depends_on = ['task', 'secret-init', 'backend']),
-    reported: /^frontend: depends on \(depends_on\): task model backend service_healthy, compose backend service_started$/,
+    change: 'a depends_on removed',
+    make: (s) => void (s.frontend!.depends_on = ['task', 'secret-init']),
+    reported: /^frontend: depends on \(depends_on\): task model backend service_started, compose nothing$/,
+  },
+  {
+    change: 'the restart policy removed',
+    make: (s) => void delete s.backend!.restart,
+    reported: /^backend: restart in place \(restart\): task model unless-stopped, compose no$/,
+  },
+  {
+    change: 'a restart policy that ignores exit code 0',
+    make: (s) => void (s.frontend!.restart = 'on-failure'),
+    reported: /^frontend: restart in place \(restart\): task model unless-stopped, compose on-failure$/,
   },
   {
     change: 'stop_grace_period',
@@ -142,14 +152,26 @@ test('a change on the model side only is reported too', () => {
         ? { ...container, definition: { ...container.definition, healthCheck: { ...container.definition.healthCheck!, interval: 20 } } }
         : container,
   );
-  assert.deepEqual(composeDrift(compose, changed), ['backend: health-check interval (healthcheck.interval): task model 20s, compose 10s']);
+  assert.deepEqual(composeDrift(compose, changed), ['backend: health-check interval (healthcheck.interval): task model 20s, compose 5s']);
+});
+
+test("the task definition's restart policy is held against compose's restart", () => {
+  const withPolicy = (restartPolicy: TaskContainer['definition']['restartPolicy']) =>
+    taskContainers().map((container): TaskContainer => (container.definition.name === 'backend' ? { ...container, definition: { ...container.definition, restartPolicy } } : container));
+  assert.deepEqual(composeDrift(compose, withPolicy(undefined)), ['backend: restart in place (restart): task model no, compose unless-stopped']);
+  assert.deepEqual(composeDrift(compose, withPolicy({ enabled: true, ignoredExitCodes: [0] })), [
+    'backend: restart in place (restart): task model on-failure, compose unless-stopped',
+  ]);
+  assert.deepEqual(composeDrift(compose, withPolicy({ enabled: true, ignoredExitCodes: [0, 3] })), [
+    'backend: restart in place (restart): task model no compose equivalent (ignoredExitCodes 0, 3), compose unless-stopped',
+  ]);
 });
 
 test('the same value written in other units is not a difference', () => {
   const drift = composeDrift(
     composeWith((s) => {
       s.backend!.stop_grace_period = '0.5m';
-      s.backend!.healthcheck.interval = '10000ms';
+      s.backend!.healthcheck.interval = '5000ms';
       s.backend!.mem_limit = 256 * 1024 * 1024;
       s.frontend!.mem_limit = '0.25g';
       s.frontend!.cpus = '0.125';

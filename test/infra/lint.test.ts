@@ -40,7 +40,10 @@ const breaks: ReadonlyArray<{ rule: string; change: Record<string, unknown>; pat
     change: { 'containerDefinitions[0].dependsOn': [{ containerName: 'frontend', condition: 'START' }] },
     path: 'containerDefinitions[1].dependsOn[0]',
   },
-  { rule: 'depends-on-healthy-without-check', change: { 'containerDefinitions[0].healthCheck': undefined }, path: 'containerDefinitions[1].dependsOn[0].condition' },
+  {
+    rule: 'depends-on-healthy-without-check',
+    change: { 'containerDefinitions[1].dependsOn[0].condition': 'HEALTHY', 'containerDefinitions[0].healthCheck': undefined },
+  },
   { rule: 'depends-on-complete-essential', change: { 'containerDefinitions[1].dependsOn[0].condition': 'SUCCESS' } },
   { rule: 'no-essential', change: { 'containerDefinitions[0].essential': false, 'containerDefinitions[1].essential': false }, path: 'containerDefinitions' },
   { rule: 'stop-timeout', change: { 'containerDefinitions[0].stopTimeout': 300 } },

@@ -40,6 +40,15 @@ for (const name of ['backend', 'frontend']) {
     });
   });
 
+  test(`${name}: restarted in place when it exits, if it ran for 60 s, rather than stopping the task`, () => {
+    assert.deepEqual(container(name).restartPolicy, { enabled: true, restartAttemptPeriod: 60 });
+  });
+
+  test(`${name}: checked every 5 s, ECS's shortest interval, giving up after 3 s`, () => {
+    const { interval, timeout, retries } = container(name).healthCheck!;
+    assert.deepEqual({ interval, timeout, retries }, { interval: 5, timeout: 3, retries: 3 });
+  });
+
   test(`${name}: half the task each, and 30 s between SIGTERM and SIGKILL`, () => {
     const { cpu, memory, stopTimeout } = container(name);
     assert.deepEqual({ cpu, memory, stopTimeout }, { cpu: 128, memory: 256, stopTimeout: 30 });
@@ -72,8 +81,8 @@ test('the backend is healthy once GET /health on 8080 answers; the frontend is a
   assert.deepEqual(container('frontend').healthCheck?.command, ['CMD', 'bash', 'services/healthcheck.sh', '3000', '/health/live']);
 });
 
-test('the frontend starts once the backend is healthy, and reaches it on localhost', () => {
-  assert.deepEqual(container('frontend').dependsOn, [{ containerName: 'backend', condition: 'HEALTHY' }]);
+test('the frontend starts after the backend has started (it stops first), and reaches it on localhost', () => {
+  assert.deepEqual(container('frontend').dependsOn, [{ containerName: 'backend', condition: 'START' }]);
   assert.deepEqual(container('backend').dependsOn, undefined);
   assert.equal(container('frontend').environment?.find((variable) => variable.name === 'BACKEND_URL')?.value, 'http://localhost:8080');
 });
