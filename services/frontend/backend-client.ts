@@ -22,12 +22,14 @@ export interface Hop<T> {
   readonly ms: number;
 }
 
-// The backend's answers, checked as they arrive: a compiled check costs
-// nanoseconds, and an answer that breaks the contract is a 502, not a
-// surprise for the caller.
+/** A compiled TypeBox schema, as this client uses it. */
 interface Check<T> {
   Check(value: unknown): value is T;
 }
+
+// The backend's answers, checked as they arrive: a compiled check costs
+// nanoseconds, and an answer that breaks the contract is a 502, not a
+// surprise for the caller.
 const BACKEND_HELLO = Compile(BackendHello);
 const HEALTH = Compile(Health);
 
