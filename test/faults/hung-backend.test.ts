@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FRONTEND_PORT } from '../../infra/task.ts';
 import { probeReadiness } from '../helpers/process.ts';
 import { startLoad } from '../helpers/load.ts';
 import { startInContainer } from './container.ts';
@@ -25,23 +26,30 @@ function frontendHealthCheck(): HealthCheck {
   return check;
 }
 
-/** Runs a CMD health check as ECS does inside the container (our WORKDIR is the repository root): its exit code. */
-function runHealthCheck({ command, timeout }: HealthCheck): Promise<number | null> {
+/**
+ * Runs a CMD health check as ECS does inside the container (our WORKDIR is
+ * the repository root), its exit code. The one change: the container's port
+ * is replaced by the port this test's frontend listens on, so the test does
+ * not need port 3000 free on the machine.
+ */
+function runHealthCheck({ command, timeout }: HealthCheck, port: { inTask: number; here: number }): Promise<number | null> {
   const [form, file, ...args] = command;
   assert.equal(form, 'CMD');
+  assert.ok(args.includes(String(port.inTask)), `the check names the frontend's port ${port.inTask}: ${command.join(' ')}`);
+  const here = args.map((arg) => (arg === String(port.inTask) ? String(port.here) : arg));
   return new Promise((resolve) => {
-    execFile(file!, args, { cwd: ROOT, timeout: timeout * 1000 }, (error) => {
+    execFile(file!, here, { cwd: ROOT, timeout: timeout * 1000 }, (error) => {
       resolve(error === null ? 0 : typeof error.code === 'number' ? error.code : null);
     });
   });
 }
 
 test('a hung backend (SIGSTOP) under 200 callers: the frontend stays healthy, is not ready, and recovers without a restart', { timeout: 60_000 }, async (t) => {
-  const check = frontendHealthCheck();
-  // The check names the frontend's port (3000): the frontend listens there, as in the task.
-  const port = check.command.find((arg) => /^\d+$/.test(arg));
+  const healthCheck = frontendHealthCheck();
   const backend = await startInContainer(t, 'backend');
-  const frontend = await startInContainer(t, 'frontend', { BACKEND_URL: backend.url, PORT: port! });
+  const frontend = await startInContainer(t, 'frontend', { BACKEND_URL: backend.url });
+  const port = { inTask: FRONTEND_PORT, here: Number(new URL(frontend.url).port) };
+  const check = () => runHealthCheck(healthCheck, port);
   t.after(() => {
     if (backend.child.exitCode === null) backend.child.kill('SIGCONT');
   });
@@ -52,7 +60,7 @@ test('a hung backend (SIGSTOP) under 200 callers: the frontend stays healthy, is
 
   // Three checks in a row, as ECS needs three failures to call it unhealthy.
   for (let i = 1; i <= 3; i++) {
-    assert.equal(await runHealthCheck(check), 0, `health check ${i} of 3 while the backend hangs`);
+    assert.equal(await check(), 0, `health check ${i} of 3 while the backend hangs`);
     await sleep(500);
   }
   assert.equal(await probeReadiness(frontend.url), '503', 'not ready while the backend hangs');
@@ -64,7 +72,7 @@ test('a hung backend (SIGSTOP) under 200 callers: the frontend stays healthy, is
   const after = samples.filter((sample) => sample.start > recovered.end);
   assert.ok(after.length > 0 && after.every((sample) => sample.outcome === '200'), `every request after recovery is a 200: ${JSON.stringify(after.filter((s) => s.outcome !== '200').slice(0, 3))}`);
   assert.equal(await probeReadiness(frontend.url), '200', 'ready again');
-  assert.equal(await runHealthCheck(check), 0);
+  assert.equal(await check(), 0);
   assert.equal(frontend.child.exitCode, null, 'the same frontend process');
   const outcomes = new Set(samples.map((sample) => sample.outcome));
   assert.deepEqual([...outcomes].filter((outcome) => !['200', '504 backend_timeout', '503 backend_overloaded'].includes(outcome)), []);

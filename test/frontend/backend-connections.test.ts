@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { frontendApp } from '../helpers/apps.ts';
+import { until } from '../helpers/wait.ts';
 
 const CONNECTIONS = 4;
 const TIMEOUT_MS = 200;
@@ -38,30 +39,32 @@ test('a hung backend that recovers sees a bounded number of new connections, not
   const callers = new Pool(url, { connections: CALLERS });
   t.after(() => callers.close());
   const statuses = new Map<number, number>();
+  const count = (status: number) => statuses.get(status) ?? 0;
   let running = true;
   const workers = Array.from({ length: CALLERS }, async () => {
     while (running) {
       const res = await callers.request({ method: 'GET', path: '/api/hello?name=x' });
       await res.body.dump();
-      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      statuses.set(res.statusCode, count(res.statusCode) + 1);
     }
   });
 
-  await sleep(200);
+  // Steady traffic first: every connection the pool needs is open.
+  await until(() => count(200) >= 100, 'steady traffic');
   const before = accepted;
   hung = true;
-  await sleep(HANG_MS);
+  await sleep(HANG_MS); // the fault itself: a backend that hangs this long
   hung = false;
   for (const res of held.splice(0)) res.destroy();
-  await sleep(500);
+  const answered = count(200);
+  await until(() => count(200) >= answered + 100, 'answers again after the hang');
   running = false;
   await Promise.all(workers);
   const during = accepted - before;
 
   t.diagnostic(`connections: ${before} before the hang, ${during} while hung and recovering; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
   assert.ok(before <= CONNECTIONS, `${before} connections for steady traffic`);
-  assert.ok((statuses.get(504) ?? 0) > 0, 'calls timed out while the backend hung');
-  assert.ok((statuses.get(200) ?? 0) > 0, 'and were answered again once it recovered');
+  assert.ok(count(504) > 0, 'calls timed out while the backend hung');
   // Each deadline may close the calls on a connection: at most CONNECTIONS
   // new ones per timeout while hung, and CONNECTIONS more to recover. Calls
   // that gave up while waiting for a connection cost none.
