@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Compile } from 'typebox/compile';
 import { Pool, type Dispatcher } from 'undici';
 import { HttpError } from '../shared/errors.ts';
 import type { InternalToken } from '../shared/internal-token.ts';
 import { REQUEST_ID_HEADER } from '../shared/request-id.ts';
-import { BackendHello, Health } from '../shared/schemas.ts';
+import type { BackendHello } from '../shared/schemas.ts';
+import { readBackendHello, readHealth } from './backend-answers.ts';
 
 export interface BackendClientOptions {
   readonly origin: string;
@@ -21,17 +21,6 @@ export interface Hop<T> {
   readonly body: T;
   readonly ms: number;
 }
-
-/** A compiled TypeBox schema, as this client uses it. */
-interface Check<T> {
-  Check(value: unknown): value is T;
-}
-
-// The backend's answers, checked as they arrive: a compiled check costs
-// nanoseconds, and an answer that breaks the contract is a 502, not a
-// surprise for the caller.
-const BACKEND_HELLO = Compile(BackendHello);
-const HEALTH = Compile(Health);
 
 // undici's error codes, grouped by what they tell the caller.
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
@@ -71,18 +60,20 @@ class UnusableBody extends Error {
   }
 }
 
-function parseAs<T>(text: string, schema: Check<T>): T {
+/** The body read as its schema says (backend-answers.ts): an answer that breaks the contract is a 502, not a surprise for the caller. */
+function parseAs<T>(text: string, read: (value: unknown) => T | undefined): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new UnusableBody('is not JSON');
   }
-  if (!schema.Check(value)) throw new UnusableBody('does not match its schema');
-  return value;
+  const answer = read(value);
+  if (answer === undefined) throw new UnusableBody('does not match its schema');
+  return answer;
 }
 
-interface Answer {
+interface CallResult {
   readonly status: number;
   /** The body of a 200; other statuses' bodies are read and dropped. */
   readonly body: string;
@@ -96,7 +87,7 @@ interface Answer {
  */
 class Call implements Dispatcher.DispatchHandler {
   readonly options: Dispatcher.DispatchOptions;
-  readonly #answer = Promise.withResolvers<Answer>();
+  readonly #answer = Promise.withResolvers<CallResult>();
   readonly #settled: () => void;
   #controller: Dispatcher.DispatchController | undefined;
   #status = 0;
@@ -109,7 +100,7 @@ class Call implements Dispatcher.DispatchHandler {
     this.#settled = settled;
   }
 
-  get answer(): Promise<Answer> {
+  get answer(): Promise<CallResult> {
     return this.#answer.promise;
   }
 
@@ -196,7 +187,7 @@ export class BackendClient {
    * otherwise. A 401 means the secret was rotated and the backend read the
    * new token first: read it too, and try once more.
    */
-  async #getJson<T>(path: string, requestId: string, schema: Check<T>): Promise<Hop<T>> {
+  async #getJson<T>(path: string, requestId: string, read: (value: unknown) => T | undefined): Promise<Hop<T>> {
     if (this.#pending >= this.#maxPending) {
       throw new HttpError(503, 'backend_overloaded', 'Too many calls are already waiting for the backend.');
     }
@@ -220,7 +211,7 @@ export class BackendClient {
         answer = await call.answer;
       }
       if (answer.status !== 200) throw unexpectedStatus(answer.status);
-      return { body: parseAs(answer.body, schema), ms: Math.round((performance.now() - started) * 1000) / 1000 };
+      return { body: parseAs(answer.body, read), ms: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (error) {
       throw toHttpError(error, timedOut);
     } finally {
@@ -250,11 +241,11 @@ export class BackendClient {
   }
 
   hello(name: string, requestId: string): Promise<Hop<BackendHello>> {
-    return this.#getJson(`/hello?name=${encodeURIComponent(name)}`, requestId, BACKEND_HELLO);
+    return this.#getJson(`/hello?name=${encodeURIComponent(name)}`, requestId, readBackendHello);
   }
 
   async health(requestId: string): Promise<void> {
-    await this.#getJson('/health', requestId, HEALTH);
+    await this.#getJson('/health', requestId, readHealth);
   }
 
   close(): Promise<void> {
