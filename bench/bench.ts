@@ -22,7 +22,7 @@ import { findNginx, NGINX_SETUP } from './nginx.ts';
 import { formatSelfTime, topSelfTime } from './profile.ts';
 import { answers200, cpuMicros, machineCpuMicros, reapedChildrenCpuMicros, rssMb } from './processes.ts';
 import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
-import { containerNodeFlags } from './container.ts';
+import { containerNodeFlags } from '../infra/node-flags.ts';
 import { frontendDefaultBackendConnections, startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
 import { ensureWrk, runWrk, writeWrkScript } from './wrk.ts';
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerNodeFlags } from './container.ts';
+import { containerNodeFlags } from '../infra/node-flags.ts';
 import type { Target } from './load.ts';
 import { nginxArgs } from './nginx.ts';
 import { freePort, startProcess, stopProcess, type Started } from './processes.ts';

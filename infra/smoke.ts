@@ -21,13 +21,13 @@ export interface SmokeResult {
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
-interface Answer {
+interface Fetched {
   readonly status: number;
   readonly headers: Headers;
   readonly json: unknown;
 }
 
-async function get(base: URL, path: string): Promise<Answer> {
+async function get(base: URL, path: string): Promise<Fetched> {
   const res = await fetch(new URL(path, base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await res.text();
   const isJson = res.headers.get('content-type')?.startsWith('application/json') ?? false;
@@ -38,17 +38,17 @@ function expect(condition: boolean, problem: string): asserts condition {
   if (!condition) throw new Error(problem);
 }
 
-function expectStatus(answer: Answer, status: number): void {
+function expectStatus(answer: Fetched, status: number): void {
   expect(answer.status === status, `status ${answer.status}, expected ${status}`);
   expect(answer.json !== null && typeof answer.json === 'object', 'the answer is not a JSON object');
 }
 
 /** A field of a JSON answer, by dotted path: `backend.servedBy.service`. */
-function field(answer: Answer, path: string): unknown {
+function field(answer: Fetched, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), answer.json);
 }
 
-function expectField(answer: Answer, path: string, expected: unknown): void {
+function expectField(answer: Fetched, path: string, expected: unknown): void {
   const actual = field(answer, path);
   expect(actual === expected, `${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
 }

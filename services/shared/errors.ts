@@ -46,7 +46,7 @@ interface ValidationIssue {
 }
 
 // "name must be 1 to 64 characters: ..." rather than Ajv's "must match pattern ^[\p{L}...".
-function describe(context: string | undefined, issue: ValidationIssue): string {
+function validationMessage(context: string | undefined, issue: ValidationIssue): string {
   const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
   if (issue.keyword === 'required') return `${context ?? 'request'} needs the parameter "${String(issue.params.missingProperty)}"`;
   if (issue.keyword === 'additionalProperties') return `${context ?? 'request'} has an unknown parameter "${String(issue.params.additionalProperty)}"`;
@@ -58,7 +58,7 @@ function describe(context: string | undefined, issue: ValidationIssue): string {
 export function errorHandler(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply): void {
   if ('validation' in error && error.validation !== undefined) {
     const [first] = error.validation as unknown as ValidationIssue[];
-    const message = first === undefined ? error.message : describe(error.validationContext, first);
+    const message = first === undefined ? error.message : validationMessage(error.validationContext, first);
     void reply.code(400).send(errorBody(400, 'invalid_request', message));
     return;
   }

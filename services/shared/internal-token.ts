@@ -79,7 +79,7 @@ export async function secretsManagerClient(secretId: string): Promise<SecretsMan
   });
 }
 
-function describe(error: unknown): string {
+function reasonOf(error: unknown): string {
   const { name, message } = error as { name?: string; message?: string };
   return name === undefined || message?.startsWith(name) ? String(message) : `${name}: ${message}`;
 }
@@ -106,7 +106,7 @@ export function internalToken(settings: TokenSettings, log: Logger, client?: Sec
     minForcedIntervalMs: 1_000,
     retry: { initialMs: 500, maxMs: 30_000 },
     onError: (error, attempt, hasValue) => {
-      const reason = describe(error);
+      const reason = reasonOf(error);
       if (hasValue) log.warn({ secretId, reason, attempt }, 'could not refresh the internal token; still using the cached one');
       else log.error({ secretId, reason, attempt }, 'could not read the internal token; not ready, retrying');
     },

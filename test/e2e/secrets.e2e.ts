@@ -28,7 +28,7 @@ after(async () => {
 const newToken = () => randomBytes(24).toString('base64url');
 
 /** Both services reading SECRET_ID from moto, as on Fargate (no INTERNAL_TOKEN). */
-async function task(t: TestContext, secretId: string) {
+async function servicesReading(t: TestContext, secretId: string) {
   const env = {
     ...moto.env,
     SECRET_ID: secretId,
@@ -55,7 +55,7 @@ const logText = (...services: ServiceProcess[]) => services.map((s) => JSON.stri
 
 test('without the secret the task is up but not ready; it recovers once the secret exists', { timeout: 60_000 }, async (t) => {
   const secretId = `e2e/${randomUUID()}`;
-  const { backend, frontend } = await task(t, secretId);
+  const { backend, frontend } = await servicesReading(t, secretId);
 
   assert.equal(await status(`${frontend.url}/health/live`), 200);
   assert.equal(await status(`${frontend.url}/health/ready`), 503);
@@ -75,7 +75,7 @@ test('two rotations under continuous load: no failed request, the newest token i
   const secretId = `e2e/${randomUUID()}`;
   const tokens = [newToken()];
   await sm.send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ token: tokens[0] }) }));
-  const { backend, frontend } = await task(t, secretId);
+  const { backend, frontend } = await servicesReading(t, secretId);
   await waitFor('readiness', async () => ((await status(`${frontend.url}/health/ready`)) === 200 ? true : undefined), 30_000);
 
   // Eight clients, as long as the rotations last.

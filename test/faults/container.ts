@@ -1,5 +1,5 @@
 import type { TestContext } from 'node:test';
-import { containerNodeFlags } from '../../bench/container.ts';
+import { containerNodeFlags } from '../../infra/node-flags.ts';
 import { startService, type ServiceProcess, type StartOptions } from '../helpers/process.ts';
 
 /**

@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { frontendApp, listeningBackend, TEST_TOKEN } from '../helpers/apps.ts';
+import { taskApps, TEST_TOKEN } from '../helpers/apps.ts';
 import { openSocket, parseResponse, rawRequest, readAll } from './raw-http.ts';
 import { assertSafeAnswer } from './safe-answer.ts';
 
 // What Node's HTTP server decides (sizes, framing, timeouts) never reaches
 // Fastify's inject: these tests speak HTTP/1.1 over real sockets, byte for byte.
 
-/** Both services listening on loopback, the frontend calling the backend. */
-async function task(t: TestContext) {
-  const backend = await listeningBackend(t);
-  const frontend = await frontendApp(t, { BACKEND_URL: backend.url });
+/** Where each service of the task listens, and what to ask it. */
+async function endpoints(t: TestContext) {
+  const { backend, frontend } = await taskApps(t);
   const frontendUrl = await frontend.app.listen({ host: '127.0.0.1', port: 0 });
   return [
     { service: 'frontend', url: frontendUrl, hello: '/api/hello', health: '/health/live', auth: '' },
@@ -32,7 +31,7 @@ async function expectStatus(url: string, request: string | Buffer, status: numbe
 }
 
 test('oversized URL and headers: a JSON 431 from the server, which keeps serving', async (t) => {
-  for (const { service, url, hello, health, auth } of await task(t)) {
+  for (const { service, url, hello, health, auth } of await endpoints(t)) {
     await expectStatus(url, get(`${hello}?name=${'a'.repeat(20_000)}`, auth), 431, `${service}: 20 kB URL`);
     await expectStatus(url, get(hello, `${auth}X-Big: ${'b'.repeat(20_000)}\r\n`), 431, `${service}: a 20 kB header`);
     const many = (size: number) => Array.from({ length: 200 }, (_, i) => `X-H${i}: ${'c'.repeat(size)}\r\n`).join('');
@@ -60,7 +59,7 @@ test('path traversal: a JSON 404, never a file', async (t) => {
     '//etc/passwd',
     '/assets/%c0%ae%c0%ae/app.ts',
   ];
-  for (const { service, url } of await task(t)) {
+  for (const { service, url } of await endpoints(t)) {
     for (const path of attempts) {
       const answer = await rawRequest(url, get(path));
       assertSafeAnswer(answer, `${service} ${path}`);
@@ -83,7 +82,7 @@ test('control characters, raw bytes and broken framing: a JSON 400 from the serv
     ['an HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
     ['not HTTP at all', Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03])],
   ];
-  for (const { service, url, health } of await task(t)) {
+  for (const { service, url, health } of await endpoints(t)) {
     for (const [label, request] of requests) await expectStatus(url, request, 400, `${service}: ${label}`);
     await expectStatus(url, get(health), 200, `${service}: still serving`);
   }
@@ -92,7 +91,7 @@ test('control characters, raw bytes and broken framing: a JSON 400 from the serv
 test('raw UTF-8, malformed JSON, wrong content types and oversized bodies over the wire: a JSON 4xx', async (t) => {
   const send = (method: string, type: string, body: string) =>
     `${method} /api/hello?name=x HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
-  const [frontend] = await task(t);
+  const [frontend] = await endpoints(t);
   // Neither service takes a body: a GET's is never parsed, and any other
   // method reaches the 404 handler only through Fastify's bounded parsers.
   const cases: Array<[string, string | Buffer, number]> = [
@@ -109,7 +108,7 @@ test('raw UTF-8, malformed JSON, wrong content types and oversized bodies over t
 });
 
 test('a client dribbling its headers byte by byte is cut off by the headers timeout', { timeout: 15_000 }, async (t) => {
-  const [frontend] = await task(t);
+  const [frontend] = await endpoints(t);
   const socket = await openSocket(frontend.url);
   const received = readAll(socket);
   const started = performance.now();

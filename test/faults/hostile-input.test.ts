@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { frontendApp, listeningBackend, TEST_TOKEN } from '../helpers/apps.ts';
+import { taskApps, TEST_TOKEN } from '../helpers/apps.ts';
 import { assertSafeAnswer } from './safe-answer.ts';
 
 // Property tests: whatever a caller sends to any route of either service, the
@@ -23,10 +23,9 @@ const ROUTES = [
 ] as const;
 type Route = (typeof ROUTES)[number];
 
-/** Both services, the frontend calling the backend, as in the task. */
-async function task(t: TestContext) {
-  const backend = await listeningBackend(t);
-  const frontend = await frontendApp(t, { BACKEND_URL: backend.url });
+/** A client of both services of the task, which checks every answer it gets. */
+async function checkedClient(t: TestContext) {
+  const { backend, frontend } = await taskApps(t);
   const apps = { frontend: frontend.app, backend: backend.app };
   return {
     /** Sends a request to a route; the backend's get the internal token unless the headers say otherwise. */
@@ -66,7 +65,7 @@ const validName = fc.stringMatching(/^[A-Za-z0-9 ._-]{1,64}$/);
 const route = fc.constantFrom(...ROUTES);
 
 test('any query string: 2xx or a JSON 4xx, nothing leaked, both services up', async (t) => {
-  const { send, assertUp } = await task(t);
+  const { send, assertUp } = await checkedClient(t);
   const key = fc.oneof(fc.constantFrom('name', 'name[]', 'name[0]', '__proto__', 'constructor', 'toString'), hostileText);
   // Repeated keys (arrays), empty pairs, raw or percent-encoded text, malformed escapes ("%zz", "%E0%A4").
   const pair = fc.oneof(
@@ -87,7 +86,7 @@ test('any query string: 2xx or a JSON 4xx, nothing leaked, both services up', as
 });
 
 test('any headers, including forged request ids and tokens: 2xx or a JSON 4xx, nothing leaked, both services up', async (t) => {
-  const { send, assertUp } = await task(t);
+  const { send, assertUp } = await checkedClient(t);
   // What the client (or anything between it and the task) computes, the injector computes too.
   const framing = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade', '__proto__']);
   const name = fc
@@ -111,7 +110,7 @@ test('any headers, including forged request ids and tokens: 2xx or a JSON 4xx, n
 });
 
 test('any method, content type and body, malformed JSON and oversized bodies included: 2xx or a JSON 4xx, both services up', async (t) => {
-  const { send, assertUp } = await task(t);
+  const { send, assertUp } = await checkedClient(t);
   const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') satisfies fc.Arbitrary<InjectOptions['method']>;
   const contentType = fc.oneof(
     fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/xml'),

@@ -27,6 +27,13 @@ export async function listeningBackend(t: TestContext, env: Env = {}) {
   return { ...backend, url };
 }
 
+/** Both apps as in the task: the backend listening on loopback, the frontend calling it there. */
+export async function taskApps(t: TestContext, env: Env = {}) {
+  const backend = await listeningBackend(t, env);
+  const frontend = await frontendApp(t, { ...env, BACKEND_URL: backend.url });
+  return { backend, frontend };
+}
+
 export async function frontendApp(t: TestContext, env: Env) {
   const { logger, lines } = captureLogs('frontend');
   const app = buildFrontendApp(loadFrontendConfig(withToken(env)), { logger });

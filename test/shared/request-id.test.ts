@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
-import { frontendApp, listeningBackend } from '../helpers/apps.ts';
+import { taskApps } from '../helpers/apps.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function task(t: Parameters<typeof listeningBackend>[0]) {
-  const backend = await listeningBackend(t);
-  const frontend = await frontendApp(t, { BACKEND_URL: backend.url });
-  return { backend, frontend };
-}
-
 test('one request id follows a request across both services and back to the caller', async (t) => {
-  const { backend, frontend } = await task(t);
+  const { backend, frontend } = await taskApps(t);
   const res = await request(frontend.app.server).get('/api/hello?name=trace').expect(200);
   const id = res.headers['x-request-id'];
   assert.match(id ?? '', UUID);
@@ -25,7 +19,7 @@ test('one request id follows a request across both services and back to the call
 });
 
 test("the ALB's X-Amzn-Trace-Id root is logged beside our own request id, which a client cannot choose", async (t) => {
-  const { backend, frontend } = await task(t);
+  const { backend, frontend } = await taskApps(t);
   // The ALB keeps a valid Root the client sent: this one may be the client's.
   const root = '1-67891233-abcdef012345678912345678';
   const res = await request(frontend.app.server)
@@ -45,14 +39,14 @@ test("the ALB's X-Amzn-Trace-Id root is logged beside our own request id, which 
 });
 
 test('the frontend does not trust a caller-supplied x-request-id', async (t) => {
-  const { backend, frontend } = await task(t);
+  const { backend, frontend } = await taskApps(t);
   const res = await request(frontend.app.server).get('/api/hello?name=x').set('x-request-id', 'forged').expect(200);
   assert.match(res.headers['x-request-id'] ?? '', UUID);
   assert.ok(!backend.logs.some((line) => line.reqId === 'forged'));
 });
 
 test('a malformed trace header or forwarded id is replaced, never logged as is', async (t) => {
-  const { backend, frontend } = await task(t);
+  const { backend, frontend } = await taskApps(t);
   const forged = `Root=1-67891233-abcdef012345678912345678${'A'.repeat(10_000)}`;
   const res = await request(frontend.app.server).get('/api/hello?name=x').set('x-amzn-trace-id', forged).expect(200);
   assert.match(res.headers['x-request-id'] ?? '', UUID);

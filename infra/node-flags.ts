@@ -1,6 +1,7 @@
 // How a service's Node process runs in its container, for the processes the
 // bench and the fault tests start outside one: the heap the container's
-// memory gives V8, and the options the image's CMD adds.
+// memory gives V8, and the options the image's CMD adds. A fact of the
+// images, so it lives with the task; bench/ and test/ both read it.
 import { readFileSync } from 'node:fs';
 
 export type ServiceName = 'backend' | 'frontend';
