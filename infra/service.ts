@@ -71,8 +71,8 @@ export class Service extends Construct {
       .loadBalancerTarget({ containerName: props.task.frontend.containerName, containerPort: FRONTEND_PORT })
       .attachToApplicationTargetGroup(props.targetGroup);
 
-    // Add tasks quickly, remove them slowly. 6200 requests per task per minute
-    // is 70% of what one task sustains (README: "Capacity of one task").
+    // Add tasks quickly, remove them slowly. The requests per task per minute
+    // default to 70% of what one task sustains (docs/performance.md, capacity).
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCapacity, maxCapacity: props.maxCapacity });
     const cooldowns = { scaleOutCooldown: Duration.seconds(60), scaleInCooldown: Duration.seconds(300) };
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, ...cooldowns });
