@@ -56,9 +56,13 @@ export function taskDefinitionOf(template: CfnTemplate): RegisterTaskDefinitionC
 
   const { ExecutionRoleArn, TaskRoleArn, ContainerDefinitions, ...rest } = properties;
   const containers = (ContainerDefinitions as { [key: string]: Json }[]).map(({ Image, ...container }, index) => {
-    const image = IMAGES[String(container.Name)];
-    if (image === undefined) throw new Error(`ContainerDefinitions[${index}]: no image placeholder for a container named ${JSON.stringify(container.Name)}`);
-    return { ...(convert(container, `ContainerDefinitions[${index}]`) as object), image: placeholder(image) };
+    const built = IMAGES[String(container.Name)];
+    // An image named in the code (a sidecar's public image, say) stays as written.
+    if (built === undefined && typeof Image === 'string') return { ...(convert(container, `ContainerDefinitions[${index}]`) as object), image: Image };
+    if (built === undefined) {
+      throw new Error(`ContainerDefinitions[${index}]: the image of ${JSON.stringify(container.Name)} is made by the stack; give it a placeholder in IMAGES (infra/render.ts)`);
+    }
+    return { ...(convert(container, `ContainerDefinitions[${index}]`) as object), image: placeholder(built) };
   });
   return {
     ...(convert(rest, '') as object),

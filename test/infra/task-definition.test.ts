@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { taskContainers } from '../../infra/compose-drift.ts';
 import { PLACEHOLDERS } from '../../infra/placeholders.ts';
-import { renderTaskDefinition, synthesizedTaskDefinition, TASK_DEFINITION_FILE } from '../../infra/render.ts';
+import { renderTaskDefinition, synthesizedTaskDefinition, taskDefinitionOf, TASK_DEFINITION_FILE } from '../../infra/render.ts';
+import { synthesized } from './synthesized.ts';
 import { loadConfig, variablesOf } from '../../services/shared/env.ts';
 
 const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
@@ -92,3 +93,16 @@ for (const { definition, settings } of taskContainers(taskDefinition)) {
     assert.ok(healthCheck.timeout < healthCheck.interval, `timeout ${healthCheck.timeout} s is not below interval ${healthCheck.interval} s`);
   });
 }
+
+test("a container whose image the code names keeps it as written; one the stack makes needs a placeholder", () => {
+  const template = synthesized();
+  const [id, resource] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')!;
+  const withSidecar = (Image: unknown) => {
+    const properties = resource.Properties as { ContainerDefinitions: Array<Record<string, unknown>> };
+    const sidecar = { Name: 'sidecar', Image, Essential: false };
+    return { ...template, Resources: { ...template.Resources, [id]: { ...resource, Properties: { ...properties, ContainerDefinitions: [...properties.ContainerDefinitions, sidecar] } } } };
+  };
+  const image = 'public.ecr.aws/docker/library/busybox:1.37';
+  assert.equal(taskDefinitionOf(withSidecar(image)).containerDefinitions?.at(-1)?.image, image);
+  assert.throws(() => taskDefinitionOf(withSidecar({ 'Fn::Sub': '${AWS::AccountId}.dkr.ecr...' })), /the image of "sidecar" is made by the stack; give it a placeholder in IMAGES/);
+});
