@@ -7,16 +7,24 @@ import { composeServices, publishedPorts, readComposeContainer, type ComposeCont
 import { synthesizedTaskDefinition } from './render.ts';
 import { CONTAINER_SOURCES, type ContainerName, type ContainerSource } from './task.ts';
 
-/** A container of the task, with what the task definition cannot say about it. */
-export interface TaskContainer extends ContainerSource {
+/**
+ * A container of the task, with what the task definition cannot say about
+ * it: the Dockerfile and settings of one of our services, or nothing more
+ * for a container whose image the code names (a sidecar's public image).
+ */
+export interface TaskContainer extends Partial<ContainerSource> {
   readonly definition: ContainerDefinition & { readonly name: string };
 }
+
+const isPlaceholder = (image: string | undefined) => image === undefined || /^\{\{[A-Z_]+\}\}$/.test(image);
 
 /** The containers of a task definition (by default the synthesized stack's), each with its Dockerfile and settings. */
 export function taskContainers(taskDefinition = synthesizedTaskDefinition()): TaskContainer[] {
   return (taskDefinition.containerDefinitions ?? []).map((definition) => {
     const source = CONTAINER_SOURCES[definition.name as ContainerName] as ContainerSource | undefined;
-    if (source === undefined) throw new Error(`the task definition has a container ${JSON.stringify(definition.name)} that CONTAINER_SOURCES (infra/task.ts) does not know`);
+    if (source === undefined && isPlaceholder(definition.image)) {
+      throw new Error(`the task definition has a container ${JSON.stringify(definition.name)} built by the stack that CONTAINER_SOURCES (infra/task.ts) does not know`);
+    }
     return { definition: { ...definition, name: String(definition.name) }, ...source };
   });
 }
@@ -58,6 +66,7 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
   const check = definition.healthCheck;
   return {
     dockerfile,
+    image: isPlaceholder(definition.image) ? undefined : definition.image,
     networkMode: `service:${NAMESPACE_OWNER}`,
     healthcheck: check && {
       test: check.command ?? [],
@@ -102,6 +111,7 @@ const duration = (seconds: number) => `${seconds}s`;
 /** The facts compared, each shown the same way for both sides; undefined when it does not apply. */
 const FACTS: ReadonlyArray<{ label: string; show: (service: ComposeContainer) => string | undefined }> = [
   { label: 'Dockerfile (build)', show: (s) => s.dockerfile ?? 'none, no build' },
+  { label: 'image, when no Dockerfile builds it', show: (s) => (s.dockerfile === undefined ? (s.image ?? 'none') : undefined) },
   { label: 'network namespace (network_mode)', show: (s) => s.networkMode ?? 'its own' },
   { label: 'health-check command (healthcheck.test)', show: (s) => (s.healthcheck ? JSON.stringify(s.healthcheck.test) : 'none') },
   { label: 'health-check interval (healthcheck.interval)', show: (s) => s.healthcheck && duration(s.healthcheck.interval) },

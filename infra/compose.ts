@@ -11,6 +11,8 @@ export const COMPOSE_FILE = fileURLToPath(new URL('../docker-compose.yml', impor
 export interface ComposeContainer {
   /** The Dockerfile's path from the compose file's directory. */
   readonly dockerfile: string | undefined;
+  /** The image it runs: compared only where no Dockerfile builds it. */
+  readonly image: string | undefined;
   readonly networkMode: string | undefined;
   readonly healthcheck: ComposeHealthcheck | undefined;
   /** Service name to condition, such as service_healthy. */
@@ -62,6 +64,7 @@ export function readComposeContainer(name: string, service: Mapping): ComposeCon
   const at = (key: string) => `services.${name}.${key}`;
   return {
     dockerfile: dockerfileOf(service.build, at('build')),
+    image: optional(service.image, at('image'), text),
     networkMode: optional(service.network_mode, at('network_mode'), text),
     healthcheck: healthcheckOf(service.healthcheck, at('healthcheck')),
     dependsOn: dependsOnOf(service.depends_on, at('depends_on')),

@@ -201,3 +201,12 @@ test('a malformed value is an error that names where it is', () => {
   assert.throws(() => composeDrift(composeWith((s) => void (s.frontend!.mem_limit = 'plenty'))), /^Error: services\.frontend\.mem_limit must be a size such as 256m/);
   assert.throws(() => composeDrift({ version: '3' }), { message: 'the compose document has no `services` mapping' });
 });
+
+test("a sidecar whose image the code names is held to compose's image; it needs no Dockerfile", () => {
+  const image = 'public.ecr.aws/docker/library/busybox:1.37';
+  const containers: TaskContainer[] = [...taskContainers(), { definition: { name: 'sidecar', image, essential: false } }];
+  const withSidecar = (sidecarImage: string) => composeWith((s) => void (s.sidecar = { image: sidecarImage, network_mode: 'service:task', stop_grace_period: '30s' }));
+  assert.deepEqual(composeDrift(withSidecar(image), containers), []);
+  assert.deepEqual(composeDrift(withSidecar('busybox:latest'), containers), [`sidecar: image, when no Dockerfile builds it: task model ${image}, compose busybox:latest`]);
+  assert.throws(() => taskContainers({ family: 'f', containerDefinitions: [{ name: 'worker', image: '{{WORKER_IMAGE}}' }] }), /"worker" built by the stack that CONTAINER_SOURCES/);
+});

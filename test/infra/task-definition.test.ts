@@ -65,6 +65,7 @@ test('the containers fit in the task: their cpu and memory add up to at most the
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:fargate-task-reference/internal-token-AbCdEf';
 
 for (const { definition, settings } of taskContainers(taskDefinition)) {
+  if (settings === undefined) continue; // not one of our services
   const { name, healthCheck, stopTimeout } = definition;
   const environment = Object.fromEntries(
     (definition.environment ?? []).map((variable) => [String(variable.name), variable.value === '{{SECRET_ARN}}' ? SECRET_ARN : variable.value]),
