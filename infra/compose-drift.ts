@@ -96,7 +96,7 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
  * Docker's restart policy for ECS's: restart on any exit (unless-stopped),
  * or on a non-zero one when exit code 0 is ignored (on-failure). Docker has
  * no restart attempt period: a container that keeps crashing at start is
- * restarted with a growing delay, where ECS stops the task (README, parity).
+ * restarted with a growing delay, where ECS stops the task (docs/parity.md).
  */
 function composeRestart(policy: ContainerDefinition['restartPolicy']): string {
   if (policy?.enabled !== true) return 'no';

@@ -11,7 +11,7 @@ export interface NetworkProps {
   readonly taskSubnets: TaskSubnets;
 }
 
-// The cost trade-off of taskSubnets (README: "Cost: NAT gateway or public subnets"):
+// The cost trade-off of taskSubnets (docs/deploy.md: "Cost: NAT gateway or public subnets"):
 // - private: no public address; AWS APIs through one NAT gateway (about 33 USD
 //   a month plus traffic). One, not one per zone: if its zone fails, tasks in
 //   the other zone keep serving but new ones cannot pull images until it is back.

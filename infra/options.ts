@@ -1,7 +1,7 @@
 // What a deploy can choose, read once from CDK context: `-c key=value` on the
 // command line (always a string) or cdk.json's "context" (any JSON value).
-// Every key is listed in CONTEXT_KEYS with its meaning; the README's deploy
-// section shows the same table. A bad value names the key and what it should be.
+// Every key is listed in CONTEXT_KEYS with its meaning; docs/deploy.md's
+// Options table shows the same. A bad value names the key and what it should be.
 
 export type TaskSubnets = 'private' | 'public';
 
@@ -34,7 +34,7 @@ export interface ExistingVpc {
 
 export const DEFAULT_STACK_NAME = 'fargate-task-reference';
 
-/** Every context key the app reads, with what it does (README: "Options"). */
+/** Every context key the app reads, with what it does (docs/deploy.md: "Options"). */
 export const CONTEXT_KEYS = {
   stackName: `stack name, default ${DEFAULT_STACK_NAME}; lowercase letters, digits and "-"`,
   frontendImage: 'prebuilt frontend image URI (give backendImage too); default: build Dockerfile.frontend',
@@ -50,7 +50,7 @@ export const CONTEXT_KEYS = {
   maxCapacity: 'most tasks auto scaling starts, default 6',
   requestsPerTarget: 'auto scaling goal in requests per task per minute, default 10200',
   logRetentionDays: 'days CloudWatch Logs keeps the logs, default 30',
-  ecsExec: 'true: allow `aws ecs execute-command` (makes the root filesystems writable, see the README)',
+  ecsExec: 'true: allow `aws ecs execute-command` (makes the root filesystems writable, see docs/deploy.md)',
   graviton: 'true: run on ARM64 (Graviton) and build the images for linux/arm64',
 } as const;
 

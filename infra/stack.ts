@@ -34,7 +34,7 @@ export class FargateTaskStack extends Stack {
         : Secret.fromSecretCompleteArn(this, 'InternalToken', options.existingSecretArn);
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Rotation needs a rotation function of your own; the services re-read the token and accept the previous one meanwhile (README: The internal token)',
+      reason: 'Rotation needs a rotation function of your own; the services re-read the token and accept the previous one meanwhile (docs/internal-token.md)',
     });
 
     // Deleted with the stack: a retained group of the same name would make the next deploy of this stack fail.

@@ -78,7 +78,7 @@ export interface TaskProps {
   readonly cpuArchitecture: CpuArchitecture;
   /**
    * ECS Exec's agent writes into the container's filesystem: with it on, the
-   * root filesystems are writable (README: "ECS Exec").
+   * root filesystems are writable (docs/deploy.md: "ECS Exec").
    */
   readonly writableRootFilesystem: boolean;
 }

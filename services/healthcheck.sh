@@ -2,10 +2,10 @@
 # The containers' health check: `bash services/healthcheck.sh PORT PATH` exits 0
 # when http://127.0.0.1:PORT/PATH answers 200, 1 otherwise.
 #
-# Bash, not node: ECS and Docker start this every 10 s inside the container,
-# and starting node costs about 0.15 s of CPU, over a second of a 0.125 vCPU
-# container's time, during which its requests wait (bench/compose-capacity.ts
-# measured it). Bash's /dev/tcp needs no curl, which the slim image lacks.
+# Bash, not node: ECS and Docker start this every 5 s inside the container,
+# and starting node would take a noticeable share of the task's quarter vCPU
+# each time (docs/design.md). Bash's /dev/tcp needs no curl, which the slim
+# image lacks.
 set -euo pipefail
 if (($# != 2)); then
   echo 'usage: bash services/healthcheck.sh PORT PATH' >&2

@@ -9,8 +9,9 @@ export const frontendSettings = {
   // 4 s idle. As many as the calls in flight under load: a call queued
   // inside the pool costs more CPU than one waiting in the backend's socket.
   backendConnections: integer('BACKEND_CONNECTIONS', 64, 1, 1024),
-  // Calls waiting for a connection beyond these are refused at once (503)
-  // rather than queued without bound behind a slow backend.
+  // Calls to the backend, in flight or waiting for a free connection: beyond
+  // these a new one is refused at once (503) rather than queued without
+  // bound behind a slow backend.
   backendMaxPending: integer('BACKEND_MAX_PENDING', 256, 1, 100_000),
   // Connecting over loopback takes microseconds; a slow connect means the backend is stuck.
   backendConnectTimeoutMs: integer('BACKEND_CONNECT_TIMEOUT_MS', 1_000, 10, 60_000),

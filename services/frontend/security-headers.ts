@@ -3,8 +3,8 @@ import helmet, { type HelmetOptions } from 'helmet';
 
 // Our security headers do not depend on the request, so helmet computes them
 // once, at start-up. (@fastify/helmet runs helmet's middleware anew on every
-// request, for per-route options and CSP nonces we do not use: measured at 6%
-// of the frontend's CPU time and 10 KB of garbage per request.)
+// request, for per-route options and CSP nonces we do not use; its cost is
+// in docs/performance.md.)
 
 /** The headers helmet sets for these options, read from a response that only records them. */
 function headersOf(options: HelmetOptions): Record<string, string> {

@@ -5,8 +5,8 @@
 // two Date headers moto sends), so the test creates and updates the stack with
 // CloudFormation's API, as `cdk deploy` does underneath.
 //
-// What moto 5.1.1 cannot do, and what the test does about it (the README's
-// deploy section lists the same; the unit tests in test/infra/ check those
+// What moto 5.1.1 cannot do, and what the test does about it (docs/deploy.md
+// lists the same; the unit tests in test/infra/ check those
 // parts on the synthesized template):
 // - it skips AWS::SecretsManager::Secret, and a Ref to it becomes null: the
 //   test creates the secret through moto's Secrets Manager API and puts its

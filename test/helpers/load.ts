@@ -178,7 +178,7 @@ export function summarize(samples: readonly Sample[]): Summary {
 }
 
 /**
- * The line the README's Reliability table is copied from, one per fault, for a stopped load:
+ * The line docs/reliability.md's table is copied from, one per fault, for a stopped load:
  * `reliability | <fault> | <load> | sent N | failed N | refused N | worst N ms | {outcomes}`.
  */
 export function report(t: TestContext, fault: string, load: Load): Summary {

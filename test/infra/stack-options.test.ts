@@ -131,7 +131,7 @@ test('ecsExec: execute-command on, the task role gets the SSM messages permissio
     'ssmmessages:OpenControlChannel',
     'ssmmessages:OpenDataChannel',
   ]);
-  // The ECS Exec agent writes into the container's filesystem (README: ECS Exec).
+  // The ECS Exec agent writes into the container's filesystem (docs/deploy.md: ECS Exec).
   assert.deepEqual(containers(context).map((container) => container.ReadonlyRootFilesystem), [false, false]);
 });
 
