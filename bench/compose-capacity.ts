@@ -19,18 +19,16 @@
 // stack down at the end, even after a failure or Ctrl-C. About 6 minutes.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { taskCpu, taskSizes } from '../infra/compose-fargate.ts';
+import { composeFargateFor, taskCpu, taskSizes } from '../infra/compose-fargate.ts';
 import { run } from './load.ts';
 import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.ts';
 import { answers200 } from './processes.ts';
 import { loadAverage1m } from './report.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // Not the e2e tests' projects, nor the default one people run by hand.
 const PROJECT = 'fargate-task-reference-bench';
 const PORT = 3000;
@@ -66,17 +64,10 @@ const stepSeconds = Number(options['step-seconds']);
 if (!Number.isInteger(stepSeconds) || stepSeconds < 2 || stepSeconds > 120) usage('--step-seconds must be an integer from 2 to 120');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `npm run compose:fargate -- ACTION` for the bench's project. */
+/** `npm run compose:fargate -- ACTION` for the bench's project; throws with its last lines when it fails. */
 async function composeFargate(action: 'up' | 'down'): Promise<void> {
-  const child = spawn(process.execPath, ['infra/compose-fargate.ts', action], {
-    cwd: ROOT,
-    env: { ...process.env, COMPOSE_PROJECT_NAME: PROJECT },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`compose:fargate ${action} exited with ${code}:\n${stderr.trim().split('\n').slice(-20).join('\n')}`);
+  const { code, output } = await composeFargateFor(PROJECT, action);
+  if (code !== 0) throw new Error(`compose:fargate ${action} exited with ${code}:\n${output.trim().split('\n').slice(-20).join('\n')}`);
 }
 
 async function portFree(): Promise<boolean> {
@@ -165,14 +156,17 @@ async function saturate(): Promise<{ requestsPerSecond: number; cpuMicrosPerRequ
   return { requestsPerSecond: result.requestsPerSecond, cpuMicrosPerRequest: used / result.requests, vcpu: used / 1e6 / seconds };
 }
 
-/** The generator alone: the same open-loop load on a server that does nothing, in another process. */
+/** The generator alone: the same open-loop load on bench/trivial-server.ts, in another process. */
 async function generatorCeiling(rate: number): Promise<OpenLoopResult> {
-  const child = spawn(process.execPath, ['-e', "require('node:http').createServer((q, r) => r.end('{}')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(process.execPath, ['bench/trivial-server.ts'], { cwd: new URL('../', import.meta.url), env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
   try {
-    const [port] = (await once(child.stdout!, 'data')) as [Buffer];
-    return await load(rate, 'poisson', `http://127.0.0.1:${Number(port.toString())}`, '/');
+    const origin = `http://127.0.0.1:${port}`;
+    while (!(await answers200(`${origin}/`))) await sleep(50);
+    return await load(rate, 'poisson', origin, '/');
   } finally {
     child.kill();
   }

@@ -10,7 +10,8 @@
 // task's quota and memory, and the task's containers start inside it
 // (`cgroup_parent`) with their weights (`cpu_shares`) and no quota of their
 // own. Every size is read from infra/task-definition.json.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +137,24 @@ export function taskCpu(project = projectName()): TaskCpu {
   const cpu = stat(join(CGROUP_ROOT, 'cpu', project, 'cpu.stat'));
   const usageNanos = Number(readFileSync(join(CGROUP_ROOT, 'cpuacct', project, 'cpuacct.usage'), 'utf8'));
   return { usageMicros: usageNanos / 1000, periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0 };
+}
+
+/**
+ * `npm run compose:fargate -- ACTION` for a compose project, in a process of
+ * its own, as a user runs it: its exit code and everything it printed. For
+ * the capacity run and the e2e test, which each use a project of their own.
+ */
+export async function composeFargateFor(project: string, action: 'up' | 'down'): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), action], {
+    cwd: ROOT,
+    env: { ...process.env, COMPOSE_PROJECT_NAME: project },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, output };
 }
 
 function run(command: string, args: readonly string[], input?: string): void {

@@ -1,36 +1,20 @@
 // `npm run compose:fargate` on a real Docker engine: the task's CPU and
 // memory enforced as Fargate enforces them, read back from the kernel.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { taskSizes } from '../../infra/compose-fargate.ts';
+import { composeFargateFor, taskSizes } from '../../infra/compose-fargate.ts';
 import { ComposeStack, docker } from './compose.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROJECT = 'fargate-task-reference-e2e-fargate';
 const stack = new ComposeStack(PROJECT);
 const sizes = taskSizes();
 const APPS = sizes.containers.map((container) => container.name);
 const MiB = 1024 * 1024;
 
-/** `npm run compose:fargate -- ACTION` for this test's project: its exit code and output. */
-async function composeFargate(action: 'up' | 'down'): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['infra/compose-fargate.ts', action], {
-    cwd: ROOT,
-    env: { ...process.env, COMPOSE_PROJECT_NAME: PROJECT },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, output };
-}
+const composeFargate = (action: 'up' | 'down') => composeFargateFor(PROJECT, action);
 
 /** The cgroup v1 folder of a process for one controller, from /proc/PID/cgroup, as the kernel places it. */
 function cgroupOf(pid: number, controller: string): string {
