@@ -14,12 +14,14 @@ export interface ServerOptions {
   /** Headers every answer carries, computed once (the frontend's security headers). */
   readonly headers?: Readonly<Record<string, string>>;
   /** The load balancer's trace id, logged beside our own request id (request-id.ts). */
-  readonly traceId?: (req: IncomingMessage) => string | undefined;
+  readonly traceId?: TraceId;
 }
+
+type TraceId = (req: IncomingMessage) => string | undefined;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the error handler for a 5xx that has a cause; read by the access log. */
+    /** Why a 5xx happened, set by the error handler for the access-log line. */
     failure: Failure | null;
   }
 }
@@ -31,9 +33,9 @@ declare module 'fastify' {
  * Health probes are not logged: each change of readiness is (readiness.ts).
  */
 class AccessLog extends LogController {
-  readonly #traceId: ((req: IncomingMessage) => string | undefined) | undefined;
+  readonly #traceId: TraceId | undefined;
 
-  constructor(traceId: ((req: IncomingMessage) => string | undefined) | undefined) {
+  constructor(traceId: TraceId | undefined) {
     super();
     this.#traceId = traceId;
   }
