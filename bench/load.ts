@@ -3,7 +3,6 @@
 // (wrk.ts): autocannon reaches its own ceiling before the backend does.
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Target {
   readonly url: string;
@@ -42,7 +41,7 @@ interface Cannonade {
  * milliseconds, too coarse for "within 1 ms", so each answer's time (a
  * float, from process.hrtime) is recorded here as well.
  */
-async function cannon(target: Target, options: { connections: number; seconds: number; overallRate?: number }): Promise<Cannonade> {
+async function cannon(target: Target, options: { connections: number; seconds: number }): Promise<Cannonade> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const started = performance.now();
@@ -53,7 +52,6 @@ async function cannon(target: Target, options: { connections: number; seconds: n
       headers: { ...target.headers },
       connections: options.connections,
       duration: options.seconds,
-      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
     },
     (error: Error | null, result) => (error ? finished.reject(error) : finished.resolve(result)),
   );
@@ -69,33 +67,18 @@ async function cannon(target: Target, options: { connections: number; seconds: n
   return { latencies: latencies.subarray(0, count), result, seconds: (performance.now() - started) / 1000 };
 }
 
-function summarise(target: Target, runs: readonly Cannonade[]): LoadResult {
-  const all = new Float64Array(runs.reduce((sum, run) => sum + run.latencies.length, 0));
-  let offset = 0;
-  for (const run of runs) {
-    all.set(run.latencies, offset);
-    offset += run.latencies.length;
-  }
-  all.sort();
-  let errors = 0;
-  let timeouts = 0;
-  let non2xx = 0;
+function summarise(target: Target, { latencies, result, seconds }: Cannonade): LoadResult {
+  const sorted = latencies.slice().sort();
   const codes: Record<string, number> = {};
-  for (const { result } of runs) {
-    errors += result.errors;
-    timeouts += result.timeouts;
-    non2xx += result.non2xx;
-    for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) codes[code] = (codes[code] ?? 0) + (stats.count ?? 0);
-  }
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) codes[code] = stats.count ?? 0;
   return {
-    requests: all.length,
-    failures: errors + non2xx,
-    failureSummary: `${target.url}: ${errors} errors (${timeouts} timeouts), ${non2xx} non-2xx answers, status codes ${JSON.stringify(codes)}`,
-    seconds: Math.max(...runs.map((run) => run.seconds)),
-    // Each instance's rate, summed: they start at different times.
-    requestsPerSecond: runs.reduce((sum, run) => sum + run.latencies.length / run.seconds, 0),
-    p50Ms: percentile(all, 0.5),
-    p99Ms: percentile(all, 0.99),
+    requests: sorted.length,
+    failures: result.errors + result.non2xx,
+    failureSummary: `${target.url}: ${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx answers, status codes ${JSON.stringify(codes)}`,
+    seconds,
+    requestsPerSecond: sorted.length / seconds,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
   };
 }
 
@@ -105,29 +88,7 @@ function summarise(target: Target, runs: readonly Cannonade[]): LoadResult {
  * broken variant gives no numbers.
  */
 export async function run(target: Target, options: { connections: number; seconds: number }): Promise<LoadResult> {
-  const result = summarise(target, [await cannon(target, options)]);
+  const result = summarise(target, await cannon(target, options));
   if (result.failures > 0) throw new Error(result.failureSummary);
   return result;
-}
-
-/**
- * Load at a fixed rate, with autocannon's overallRate. autocannon spends a
- * connection's share of the rate at the start of each second, as fast as
- * answers come back: one instance would send the whole second's requests in
- * one burst. So the rate is split over `bursts` instances started evenly
- * across the second, each with one connection per request it sends a
- * second: every 1/bursts s, rate/bursts requests leave at once, and the
- * time each waits in the server's queue is in its latency.
- */
-export async function runAtRate(target: Target, options: { rate: number; seconds: number; bursts: number }): Promise<LoadResult> {
-  const { rate, seconds, bursts } = options;
-  const runs = await Promise.all(
-    Array.from({ length: bursts }, async (_, index) => {
-      const share = Math.floor(rate / bursts) + (index < rate % bursts ? 1 : 0);
-      if (share === 0) return undefined;
-      await sleep((index * 1000) / bursts);
-      return cannon(target, { connections: share, seconds, overallRate: share });
-    }),
-  );
-  return summarise(target, runs.filter((run) => run !== undefined));
 }
