@@ -78,17 +78,25 @@ function clientConfig() {
   return { endpoint: moto!.endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
 
-/** What `cdk bootstrap` leaves in SSM. moto does not check signatures, so a plain JSON call does (no SSM client needed). */
-async function putBootstrapVersion(): Promise<void> {
-  const res = await fetch(moto!.endpoint, {
+/**
+ * One call of an AWS JSON API, straight to moto: it does not check
+ * signatures, so a plain request does where no SDK client fits.
+ */
+function motoJson(service: string, target: string, body: object): Promise<Response> {
+  return fetch(moto!.endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AmazonSSM.PutParameter',
-      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+      'x-amz-target': target,
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
-    body: JSON.stringify({ Name: '/cdk-bootstrap/hnb659fds/version', Value: '30', Type: 'String' }),
+    body: JSON.stringify(body),
   });
+}
+
+/** What `cdk bootstrap` leaves in SSM (no SSM client needed for one call). */
+async function putBootstrapVersion(): Promise<void> {
+  const res = await motoJson('ssm', 'AmazonSSM.PutParameter', { Name: '/cdk-bootstrap/hnb659fds/version', Value: '30', Type: 'String' });
   assert.equal(res.status, 200, await res.text());
 }
 
@@ -316,15 +324,7 @@ test('a second deploy with new image URIs registers the next revision and moves 
  * `image`), which the SDK's parser drops.
  */
 async function containerImages(revision: string): Promise<string[]> {
-  const res = await fetch(moto!.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition',
-      authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${REGION}/ecs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify({ taskDefinition: revision }),
-  });
+  const res = await motoJson('ecs', 'AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition', { taskDefinition: revision });
   const { taskDefinition } = (await res.json()) as { taskDefinition: { containerDefinitions: Record<string, string>[] } };
   return taskDefinition.containerDefinitions.map((container) => container.image ?? container.Image ?? '');
 }
