@@ -3,7 +3,10 @@
 // compose:fargate`: one 0.25 vCPU quota and 512 MiB for the whole task), its
 // container health checks running as in the task definition.
 //
-// - Capacity: the highest rate of GET /api/hello answered with a p99 under
+// - A new task: right after it starts, the share of requests the scaling
+//   target gives a task, at once (as without the target group's slow start)
+//   and, after restarting the containers, ramped up over the slow start.
+// - Capacity: once V8 has compiled the hot code, the highest rate of GET /api/hello answered with a p99 under
 //   50 ms and no failure, offered open-loop (Poisson arrivals over 64
 //   keep-alive connections, as a load balancer keeps many open), each latency
 //   timed from the request's scheduled send time (open-loop.ts). Evenly
@@ -16,14 +19,15 @@
 //
 // Linux, root, Docker's cgroupfs driver (as compose:fargate). It waits while
 // another stack holds port 3000 (the e2e tests use it), and takes its own
-// stack down at the end, even after a failure or Ctrl-C. About 6 minutes.
-import { spawn } from 'node:child_process';
+// stack down at the end, even after a failure or Ctrl-C. About 11 minutes.
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { composeFargateFor, taskCpu, taskSizes } from '../infra/compose-fargate.ts';
+import { synthesizeTemplate } from '../infra/synth.ts';
 import { run } from './load.ts';
 import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.ts';
 import { answers200 } from './processes.ts';
@@ -37,7 +41,13 @@ const PATH = '/api/hello?name=bench';
 const P99_LIMIT_MS = 50;
 const CONNECTIONS = 64;
 const TIMEOUT_MS = 2_000;
-const WARMUP = { rate: 300, seconds: 20 };
+// A new task is watched this long, with and without the slow start.
+const START_UP_SECONDS = 90;
+// V8 keeps compiling hot functions for some 15,000 requests after a start
+// (--trace-opt), and under the quota its compiler threads take the task's
+// CPU in bursts: the steps measure a task past that, 20,000 requests in.
+const JIT_SETTLED_AFTER = 20_000;
+const WARMUP_RATE = 300;
 const FIRST_RATE = 200;
 const GROWTH = 1.25;
 const MAX_RATE = 20_000;
@@ -93,6 +103,7 @@ const load = (rate: number, arrivals: OpenLoopOptions['arrivals'], origin = ORIG
 interface Step extends OpenLoopResult {
   readonly sustained: boolean;
   readonly throttledShare: number;
+  readonly cpuMicrosPerRequest: number;
 }
 
 const failed = (result: OpenLoopResult) => Object.values(result.failures).reduce((sum, n) => sum + n, 0);
@@ -115,13 +126,14 @@ async function measureStep(rate: number, arrivals: OpenLoopOptions['arrivals']):
   const result = await load(rate, arrivals);
   const after = taskCpu(PROJECT);
   const throttledShare = (after.throttledPeriods - before.throttledPeriods) / Math.max(1, after.periods - before.periods);
+  const cpuMicrosPerRequest = Math.round((after.usageMicros - before.usageMicros) / Math.max(1, result.sent));
   const sustained = failed(result) === 0 && result.p99Ms < P99_LIMIT_MS;
   log(
     `  ${String(rate).padStart(5)}/s ${arrivals.padEnd(7)}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-      `${failed(result)} failed, throttled in ${(throttledShare * 100).toFixed(0)}% of periods, send lag p99 ${result.sendLagP99Ms.toFixed(1)} ms: ` +
-      `${sustained ? 'sustained' : 'not sustained'}`,
+      `${failed(result)} failed, ${cpuMicrosPerRequest} µs of CPU per request, throttled in ${(throttledShare * 100).toFixed(0)}% of periods, ` +
+      `send lag p99 ${result.sendLagP99Ms.toFixed(1)} ms: ${sustained ? 'sustained' : 'not sustained'}`,
   );
-  return { ...result, sustained, throttledShare };
+  return { ...result, sustained, throttledShare, cpuMicrosPerRequest };
 }
 
 /** Grows the rate until it is not sustained, then bisects between the last good and the first bad. */
@@ -172,6 +184,42 @@ async function generatorCeiling(rate: number): Promise<OpenLoopResult> {
   }
 }
 
+/** What the deployed stack says: the target group's slow start, and the share of requests a task gets at the scaling target. */
+function deployedSettings(): { slowStartSeconds: number; sharePerSecond: number } {
+  const resources = Object.values(synthesizeTemplate().Resources);
+  const [group] = resources.filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup');
+  const attributes = (group?.Properties?.TargetGroupAttributes ?? []) as Array<{ Key: string; Value: string }>;
+  const slowStartSeconds = Number(attributes.find((a) => a.Key === 'slow_start.duration_seconds')?.Value ?? 0);
+  const policies = resources.filter((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy');
+  const requests = policies
+    .map((r) => r.Properties?.TargetTrackingScalingPolicyConfiguration as { TargetValue: number; PredefinedMetricSpecification?: { PredefinedMetricType: string } })
+    .find((c) => c.PredefinedMetricSpecification?.PredefinedMetricType === 'ALBRequestCountPerTarget');
+  if (requests === undefined) throw new Error('the stack has no request-count scaling policy');
+  return { slowStartSeconds, sharePerSecond: Math.round(requests.TargetValue / 60) };
+}
+
+/** Restarts both app containers: fresh processes, as in a new task, in the same task cgroup. */
+async function restartApps(): Promise<void> {
+  const result = spawnSync('docker', ['restart', `${PROJECT}-backend-1`, `${PROJECT}-frontend-1`], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`docker restart failed: ${result.stderr.trim()}`);
+  while (!(await answers200(`${ORIGIN}/health/ready`))) await sleep(200);
+}
+
+interface StartUp {
+  readonly rampSeconds: number;
+  readonly result: OpenLoopResult;
+}
+
+/** A task that has just become ready, given its share of requests at once or ramped up. */
+async function newTask(rate: number, rampSeconds: number): Promise<StartUp> {
+  const result = await openLoop({ origin: ORIGIN, path: PATH, rate, seconds: START_UP_SECONDS, rampSeconds, arrivals: 'poisson', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
+  log(
+    `  ${rampSeconds === 0 ? 'at once' : `ramped over ${rampSeconds} s`}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
+      `max ${result.maxMs.toFixed(0)} ms, ${failed(result)} of ${result.sent} failed ${JSON.stringify(result.failures)}`,
+  );
+  return { rampSeconds, result };
+}
+
 let up = false;
 async function down(): Promise<void> {
   if (!up) return;
@@ -186,6 +234,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 await waitForPort();
 const loadAtStart = loadAverage1m();
 const sizes = taskSizes();
+const deployed = deployedSettings();
+let startUp: StartUp[];
 let found: { capacity: number; steps: Step[] };
 let even: Step;
 let saturation: Awaited<ReturnType<typeof saturate>>;
@@ -193,10 +243,15 @@ try {
   log(`starting the task as project ${PROJECT} (npm run compose:fargate: ${sizes.cpu / 1024} vCPU and ${sizes.memory} MiB for the whole task)`);
   up = true;
   await composeFargate('up');
-  while (!(await answers200(`${ORIGIN}/health/ready`))) await sleep(500);
-  // Under a quarter of a vCPU the JIT needs many requests before the hot path is optimised.
-  log(`warming up: ${WARMUP.rate}/s for ${WARMUP.seconds} s`);
-  await openLoop({ origin: ORIGIN, path: PATH, ...WARMUP, arrivals: 'even', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
+  while (!(await answers200(`${ORIGIN}/health/ready`))) await sleep(200);
+  log(`a new task, ready: a task's share at the scaling target (${deployed.sharePerSecond}/s) for ${START_UP_SECONDS} s, at once, then after a restart ramped up over the slow start`);
+  startUp = [await newTask(deployed.sharePerSecond, 0)];
+  await restartApps();
+  startUp.push(await newTask(deployed.sharePerSecond, deployed.slowStartSeconds));
+  const served = startUp[1]!.result.sent;
+  const warmupSeconds = Math.max(0, Math.ceil((JIT_SETTLED_AFTER - served) / WARMUP_RATE));
+  log(`warming up: ${WARMUP_RATE}/s for ${warmupSeconds} s, to ${JIT_SETTLED_AFTER} requests since the start`);
+  await openLoop({ origin: ORIGIN, path: PATH, rate: WARMUP_RATE, seconds: warmupSeconds, arrivals: 'even', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
   log(`offering increasing rates, ${stepSeconds} s each; sustained means no failure and p99 < ${P99_LIMIT_MS} ms from the scheduled send time`);
   found = await findCapacity();
   even = await step(Math.max(found.capacity, FIRST_RATE), 'even');
@@ -210,13 +265,25 @@ const generator = await generatorCeiling(Math.max(...found.steps.map((s) => s.ra
 const taskHourUsd = (sizes.cpu / 1024) * PRICE.vcpuHour + (sizes.memory / 1024) * PRICE.gbHour;
 const usdPerMillion = (rate: number) => (taskHourUsd / (rate * 3600)) * 1e6;
 const requestsPerTarget = Math.floor((found.capacity * 60 * HEADROOM) / 100) * 100;
+const atCapacity = found.steps.find((s) => s.rate === found.capacity && s.sustained);
+const startUpSummary = (run: StartUp) => ({
+  rampSeconds: run.rampSeconds,
+  rate: run.result.rate,
+  seconds: START_UP_SECONDS,
+  p99Ms: run.result.p99Ms,
+  maxMs: run.result.maxMs,
+  sent: run.result.sent,
+  failed: failed(run.result),
+});
 const summary = {
   date: new Date().toISOString(),
   command: `node bench/compose-capacity.ts${options.json ? ' --json' : ''} --step-seconds ${stepSeconds}`,
   loadAverage1m: loadAtStart,
   task: `${sizes.cpu / 1024} vCPU, ${sizes.memory} MiB, compose:fargate; container health checks as in the task definition`,
   p99LimitMs: P99_LIMIT_MS,
+  newTask: startUp.map(startUpSummary),
   capacityRequestsPerSecond: found.capacity,
+  cpuMicrosPerRequestAtCapacity: atCapacity?.cpuMicrosPerRequest ?? null,
   capacityEven: { rate: even.rate, p50Ms: even.p50Ms, p99Ms: even.p99Ms, failed: failed(even) },
   saturatedRequestsPerSecond: Math.round(saturation.requestsPerSecond),
   capacityShareOfSaturation: Math.round((found.capacity / saturation.requestsPerSecond) * 100) / 100,
@@ -226,7 +293,16 @@ const summary = {
   requestsPerTargetPerMinute: requestsPerTarget,
   headroom: HEADROOM,
   usdPerMillionRequests: { atCapacity: Math.round(usdPerMillion(found.capacity) * 10_000) / 10_000, atTarget: Math.round(usdPerMillion(requestsPerTarget / 60) * 10_000) / 10_000 },
-  steps: found.steps.map(({ rate, p50Ms, p99Ms, sendLagP99Ms, throttledShare, sustained, failures }) => ({ rate, p50Ms, p99Ms, sendLagP99Ms, throttledShare, failures, sustained })),
+  steps: found.steps.map(({ rate, p50Ms, p99Ms, sendLagP99Ms, throttledShare, cpuMicrosPerRequest, sustained, failures }) => ({
+    rate,
+    p50Ms,
+    p99Ms,
+    sendLagP99Ms,
+    throttledShare,
+    cpuMicrosPerRequest,
+    failures,
+    sustained,
+  })),
 };
 if (options.json) {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -236,10 +312,18 @@ if (options.json) {
       `date:        ${summary.date}`,
       `command:     ${summary.command} (load average at start ${loadAtStart.toFixed(2)})`,
       `task:        ${summary.task}`,
-      `capacity:    ${found.capacity} requests/s with p99 < ${P99_LIMIT_MS} ms and no failure (Poisson arrivals, ${CONNECTIONS} connections, latency from the scheduled send time)`,
+      ...startUp.map(
+        (run, i) =>
+          `${i === 0 ? 'new task:   ' : '           '} ${run.result.rate}/s (a task's share at the scaling target) for ${START_UP_SECONDS} s once ready, ` +
+          `${run.rampSeconds === 0 ? 'at once' : `ramped up over ${run.rampSeconds} s (the target group's slow start)`}: ` +
+          `p99 ${run.result.p99Ms} ms, max ${run.result.maxMs} ms, ${failed(run.result)} of ${run.result.sent} failed`,
+      ),
+      `capacity:    ${found.capacity} requests/s with p99 < ${P99_LIMIT_MS} ms and no failure (Poisson arrivals, ${CONNECTIONS} connections, latency from the scheduled send time), ` +
+        `${JIT_SETTLED_AFTER} requests after the start; ${summary.cpuMicrosPerRequestAtCapacity} µs of CPU per request there`,
       `             evenly spaced at ${even.rate}/s: p50 ${even.p50Ms} ms, p99 ${even.p99Ms} ms, ${failed(even)} failed`,
       `saturation:  ${summary.saturatedRequestsPerSecond} requests/s closed loop (${CONNECTIONS} connections), ${summary.vcpuAtSaturation} vCPU, ${summary.cpuMicrosPerRequest} µs of CPU per request`,
-      `             capacity / saturation: ${summary.capacityShareOfSaturation} (goal 0.75)`,
+      `             capacity / saturation: ${summary.capacityShareOfSaturation} (goal 0.75); CPU per request at saturation ÷ at capacity: ` +
+        `${atCapacity === undefined ? '—' : (summary.cpuMicrosPerRequest / atCapacity.cpuMicrosPerRequest).toFixed(2)}`,
       `generator:   ${generator.rate}/s on a trivial server: p99 ${generator.p99Ms} ms, send lag p99 ${generator.sendLagP99Ms} ms, ${failed(generator)} failed`,
       `scaling:     RequestsPerTarget ${requestsPerTarget} (ALBRequestCountPerTarget counts a minute: ${found.capacity} × 60 × ${HEADROOM} headroom)`,
       `cost:        ${summary.usdPerMillionRequests.atCapacity} USD per million requests at capacity, ${summary.usdPerMillionRequests.atTarget} at the scaling target ` +

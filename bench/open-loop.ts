@@ -18,6 +18,11 @@ export interface OpenLoopOptions {
   /** Requests per second, on average. */
   readonly rate: number;
   readonly seconds: number;
+  /**
+   * The rate grows linearly from nothing to `rate` over these first seconds,
+   * as a load balancer's slow start ramps up a new target's share. 0: none.
+   */
+  readonly rampSeconds?: number;
   readonly arrivals: Arrivals;
   /** Keep-alive connections, as a load balancer keeps many open to a target. */
   readonly connections: number;
@@ -63,8 +68,11 @@ function random(seed: number): () => number {
 /** Sends `rate` requests a second for `seconds` on schedule, and times each one from its schedule. */
 export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const { rate, seconds, arrivals, timeoutMs } = options;
+  const rampMs = (options.rampSeconds ?? 0) * 1000;
   const next = random(options.seed ?? 1);
-  const gapMs = arrivals === 'even' ? () => 1000 / rate : () => (-Math.log(1 - next()) * 1000) / rate;
+  // The rate at a scheduled time; during the ramp at least one request a second.
+  const rateAt = (due: number) => (due - start >= rampMs ? rate : Math.max(1, (rate * (due - start)) / rampMs));
+  const gapMs = (due: number) => (arrivals === 'even' ? 1000 : -Math.log(1 - next()) * 1000) / rateAt(due);
   const pool = new Pool(options.origin, { connections: options.connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const latencies: number[] = [];
   const lags: number[] = [];
@@ -104,7 +112,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     while (due <= now && due < end) {
       send(due);
       sent += 1;
-      due += gapMs();
+      due += gapMs(due);
     }
   }
   await Promise.all(inFlight);
