@@ -26,6 +26,11 @@ test('draining ends before ECS stops the containers: the deregistration delay is
   for (const { Name, StopTimeout } of containers) assert.ok(delay < (StopTimeout ?? 30), `${Name}: deregistration delay ${delay} s >= stopTimeout ${StopTimeout} s`);
 });
 
+test('a new task gets a share of requests that grows over 60 s (slow start), which round robin allows', () => {
+  assert.equal(attribute('slow_start.duration_seconds'), '60');
+  assert.notEqual(attribute('load_balancing.algorithm.type'), 'least_outstanding_requests');
+});
+
 test('the HTTP listener forwards to the target group', () => {
   const [listener, ...others] = resourcesOf('AWS::ElasticLoadBalancingV2::Listener');
   assert.deepEqual(others, []);
