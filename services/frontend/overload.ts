@@ -28,6 +28,8 @@ export function shedLoad(app: App, maxEventLoopDelayMs: number): void {
     pressureHandler: (request, reply, type) => {
       // Health checks still answer: an overloaded task is not a dead one.
       if (request.url.startsWith('/health/')) return;
+      // The access log's cause for this 503 (server.ts): which bound was passed.
+      request.failure = { code: 'overloaded', message: `${type} past its bound` };
       void reply
         .code(503)
         .header('retry-after', '1')

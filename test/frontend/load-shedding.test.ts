@@ -7,7 +7,7 @@ import { until } from '../helpers/wait.ts';
 
 test('with its event loop stalled the frontend sheds with a JSON 503, health routes excepted', async (t) => {
   const backend = await listeningBackend(t);
-  const { app } = await frontendApp(t, { BACKEND_URL: backend.url, MAX_EVENT_LOOP_DELAY_MS: '10' });
+  const { app, logs } = await frontendApp(t, { BACKEND_URL: backend.url, MAX_EVENT_LOOP_DELAY_MS: '10' });
 
   // The app runs in this process: blocking it here is a stalled event loop
   // there, longer than under-pressure's one-second sampling interval, so
@@ -23,6 +23,9 @@ test('with its event loop stalled the frontend sheds with a JSON 503, health rou
   assert.equal(shed?.headers['retry-after'], '1');
   assert.equal(shed?.body.code, 'overloaded');
   assert.match(shed?.body.message, /eventLoopDelay/);
+  // Its log line says why, as every 5xx's does.
+  const line = logs.find((entry) => entry.statusCode === 503 && entry.url === '/api/hello?name=you');
+  assert.deepEqual([line?.level, line?.cause], ['warn', { code: 'overloaded', message: 'eventLoopDelay past its bound' }]);
   await request(app.server).get('/health/live').expect(200);
   await request(app.server).get('/health/ready').expect(200);
 
