@@ -3,14 +3,16 @@
 // compose:fargate`: one 0.25 vCPU quota and 512 MiB for the whole task), its
 // container health checks running as in the task definition.
 //
-// - A new task: right after it starts, the share of requests the scaling
-//   target gives a task, at once (as without the target group's slow start)
-//   and, after restarting the containers, ramped up over the slow start.
-// - Capacity: once V8 has compiled the hot code, the highest rate of GET /api/hello answered with a p99 under
-//   50 ms and no failure, offered open-loop (Poisson arrivals over 64
-//   keep-alive connections, as a load balancer keeps many open), each latency
-//   timed from the request's scheduled send time (open-loop.ts). Evenly
-//   spaced arrivals at the same rate are printed beside it.
+// - A new task: from the moment it is ready until it has served 20,000
+//   requests, the share of requests the scaling target gives a task, at once
+//   (as without the target group's slow start) and, after restarting the
+//   containers, ramped up over the slow start.
+// - Capacity: once V8 has compiled the hot code, the highest rate of GET
+//   /api/hello answered with a p99 under 50 ms and no failure, offered
+//   open-loop (Poisson arrivals over 64 keep-alive connections, as a load
+//   balancer keeps many open), each latency timed from the request's
+//   scheduled send time (open-loop.ts), with each step's CPU time per
+//   request. Evenly spaced arrivals at the same rate are printed beside it.
 // - Saturation: the task's throughput when callers never wait (closed loop),
 //   and its CPU time per request, from the task cgroup's own counters.
 // - The generator's own ceiling: the same open-loop load on a trivial server.
@@ -41,13 +43,11 @@ const PATH = '/api/hello?name=bench';
 const P99_LIMIT_MS = 50;
 const CONNECTIONS = 64;
 const TIMEOUT_MS = 2_000;
-// A new task is watched this long, with and without the slow start.
-const START_UP_SECONDS = 90;
 // V8 keeps compiling hot functions for some 15,000 requests after a start
 // (--trace-opt), and under the quota its compiler threads take the task's
-// CPU in bursts: the steps measure a task past that, 20,000 requests in.
+// CPU in bursts: a new task is watched up to 20,000 requests, and the steps
+// measure a task past them.
 const JIT_SETTLED_AFTER = 20_000;
-const WARMUP_RATE = 300;
 const FIRST_RATE = 200;
 const GROWTH = 1.25;
 const MAX_RATE = 20_000;
@@ -207,17 +207,23 @@ async function restartApps(): Promise<void> {
 
 interface StartUp {
   readonly rampSeconds: number;
+  readonly seconds: number;
   readonly result: OpenLoopResult;
 }
 
-/** A task that has just become ready, given its share of requests at once or ramped up. */
+/** A task that has just become ready, given its share of requests at once or ramped up, until it has served JIT_SETTLED_AFTER. */
 async function newTask(rate: number, rampSeconds: number): Promise<StartUp> {
-  const result = await openLoop({ origin: ORIGIN, path: PATH, rate, seconds: START_UP_SECONDS, rampSeconds, arrivals: 'poisson', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
+  // A linear ramp serves rate × ramp / 2 requests.
+  const rampRequests = (rate * rampSeconds) / 2;
+  const seconds = Math.ceil(
+    rampRequests >= JIT_SETTLED_AFTER ? Math.sqrt((2 * rampSeconds * JIT_SETTLED_AFTER) / rate) : rampSeconds + (JIT_SETTLED_AFTER - rampRequests) / rate,
+  );
+  const result = await openLoop({ origin: ORIGIN, path: PATH, rate, seconds, rampSeconds, arrivals: 'poisson', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
   log(
     `  ${rampSeconds === 0 ? 'at once' : `ramped over ${rampSeconds} s`}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
       `max ${result.maxMs.toFixed(0)} ms, ${failed(result)} of ${result.sent} failed ${JSON.stringify(result.failures)}`,
   );
-  return { rampSeconds, result };
+  return { rampSeconds, seconds, result };
 }
 
 let up = false;
@@ -244,14 +250,13 @@ try {
   up = true;
   await composeFargate('up');
   while (!(await answers200(`${ORIGIN}/health/ready`))) await sleep(200);
-  log(`a new task, ready: a task's share at the scaling target (${deployed.sharePerSecond}/s) for ${START_UP_SECONDS} s, at once, then after a restart ramped up over the slow start`);
+  log(
+    `a new task, ready: a task's share at the scaling target (${deployed.sharePerSecond}/s) up to ${JIT_SETTLED_AFTER} requests, ` +
+      `at once, then after a restart ramped up over the slow start (${deployed.slowStartSeconds} s)`,
+  );
   startUp = [await newTask(deployed.sharePerSecond, 0)];
   await restartApps();
   startUp.push(await newTask(deployed.sharePerSecond, deployed.slowStartSeconds));
-  const served = startUp[1]!.result.sent;
-  const warmupSeconds = Math.max(0, Math.ceil((JIT_SETTLED_AFTER - served) / WARMUP_RATE));
-  log(`warming up: ${WARMUP_RATE}/s for ${warmupSeconds} s, to ${JIT_SETTLED_AFTER} requests since the start`);
-  await openLoop({ origin: ORIGIN, path: PATH, rate: WARMUP_RATE, seconds: warmupSeconds, arrivals: 'even', connections: CONNECTIONS, timeoutMs: TIMEOUT_MS });
   log(`offering increasing rates, ${stepSeconds} s each; sustained means no failure and p99 < ${P99_LIMIT_MS} ms from the scheduled send time`);
   found = await findCapacity();
   even = await step(Math.max(found.capacity, FIRST_RATE), 'even');
@@ -269,7 +274,7 @@ const atCapacity = found.steps.find((s) => s.rate === found.capacity && s.sustai
 const startUpSummary = (run: StartUp) => ({
   rampSeconds: run.rampSeconds,
   rate: run.result.rate,
-  seconds: START_UP_SECONDS,
+  seconds: run.seconds,
   p99Ms: run.result.p99Ms,
   maxMs: run.result.maxMs,
   sent: run.result.sent,
@@ -314,7 +319,7 @@ if (options.json) {
       `task:        ${summary.task}`,
       ...startUp.map(
         (run, i) =>
-          `${i === 0 ? 'new task:   ' : '           '} ${run.result.rate}/s (a task's share at the scaling target) for ${START_UP_SECONDS} s once ready, ` +
+          `${i === 0 ? 'new task:    ' : '             '}${run.result.rate}/s (a task's share at the scaling target) from ready to ${run.result.sent} requests (${run.seconds} s), ` +
           `${run.rampSeconds === 0 ? 'at once' : `ramped up over ${run.rampSeconds} s (the target group's slow start)`}: ` +
           `p99 ${run.result.p99Ms} ms, max ${run.result.maxMs} ms, ${failed(run.result)} of ${run.result.sent} failed`,
       ),

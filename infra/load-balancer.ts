@@ -75,10 +75,11 @@ export class LoadBalancer extends Construct {
       // (the containers' stopTimeout) to finish. The default 300 s would outlast
       // it; 20 s is longer than any request the frontend lets run.
       deregistrationDelay: Duration.seconds(20),
-      // A new task's share of requests grows from nothing to its full share
-      // over a minute: under a quarter vCPU, V8's compiler threads take most
-      // of the quota while a cold task serves its first 20,000 requests
-      // (docs/performance.md). Slow start needs round robin, the default.
+      // A new task's share of requests grows from nothing to a full one over
+      // a minute: under a quarter vCPU, V8 compiling a cold task's hot code
+      // stalls the task for seconds within its first 15,000 requests, and
+      // fewer requests then meet the stall (docs/performance.md). Needs round
+      // robin, the default.
       slowStart: Duration.seconds(60),
     });
 
