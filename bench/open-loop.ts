@@ -70,9 +70,6 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   const { rate, seconds, arrivals, timeoutMs } = options;
   const rampMs = (options.rampSeconds ?? 0) * 1000;
   const next = random(options.seed ?? 1);
-  // The rate at a scheduled time; during the ramp at least one request a second.
-  const rateAt = (due: number) => (due - start >= rampMs ? rate : Math.max(1, (rate * (due - start)) / rampMs));
-  const gapMs = (due: number) => (arrivals === 'even' ? 1000 : -Math.log(1 - next()) * 1000) / rateAt(due);
   const pool = new Pool(options.origin, { connections: options.connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const latencies: number[] = [];
   const lags: number[] = [];
@@ -100,6 +97,9 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
 
   const start = performance.now() + 10;
   const end = start + seconds * 1000;
+  // The rate at a scheduled time; during the ramp at least one request a second.
+  const rateAt = (due: number) => (due - start >= rampMs ? rate : Math.max(1, (rate * (due - start)) / rampMs));
+  const gapMs = (due: number) => (arrivals === 'even' ? 1000 : -Math.log(1 - next()) * 1000) / rateAt(due);
   let due = start;
   let sent = 0;
   while (due < end) {
