@@ -97,9 +97,13 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
 
   const start = performance.now() + 10;
   const end = start + seconds * 1000;
-  // The rate at a scheduled time; during the ramp at least one request a second.
-  const rateAt = (due: number) => (due - start >= rampMs ? rate : Math.max(1, (rate * (due - start)) / rampMs));
-  const gapMs = (due: number) => (arrivals === 'even' ? 1000 : -Math.log(1 - next()) * 1000) / rateAt(due);
+  // Arrivals as a count: each one adds 1 (even) or an exponential draw
+  // (Poisson) to the expected arrivals so far, and its time is where the rate
+  // (linear during the ramp, then flat) has accumulated that many.
+  const rampArrivals = (rate * rampMs) / 2000;
+  const timeOf = (expected: number) =>
+    start + (expected < rampArrivals ? Math.sqrt((2 * rampMs * expected) / (rate / 1000)) : rampMs + ((expected - rampArrivals) * 1000) / rate);
+  let expected = 0;
   let due = start;
   let sent = 0;
   while (due < end) {
@@ -112,7 +116,8 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     while (due <= now && due < end) {
       send(due);
       sent += 1;
-      due += gapMs(due);
+      expected += arrivals === 'even' ? 1 : -Math.log(1 - next());
+      due = timeOf(expected);
     }
   }
   await Promise.all(inFlight);
