@@ -21,7 +21,7 @@
 //
 // Linux, root, Docker's cgroupfs driver (as compose:fargate). It waits while
 // another stack holds port 3000 (the e2e tests use it), and takes its own
-// stack down at the end, even after a failure or Ctrl-C. About 11 minutes.
+// stack down at the end, even after a failure or Ctrl-C. About 7 minutes.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
