@@ -324,7 +324,7 @@ if (options.json) {
           `p99 ${run.result.p99Ms} ms, max ${run.result.maxMs} ms, ${failed(run.result)} of ${run.result.sent} failed`,
       ),
       `capacity:    ${found.capacity} requests/s with p99 < ${P99_LIMIT_MS} ms and no failure (Poisson arrivals, ${CONNECTIONS} connections, latency from the scheduled send time), ` +
-        `${JIT_SETTLED_AFTER} requests after the start; ${summary.cpuMicrosPerRequestAtCapacity} µs of CPU per request there`,
+        `${JIT_SETTLED_AFTER} requests after the start; ${summary.cpuMicrosPerRequestAtCapacity ?? '—'} µs of CPU per request there`,
       `             evenly spaced at ${even.rate}/s: p50 ${even.p50Ms} ms, p99 ${even.p99Ms} ms, ${failed(even)} failed`,
       `saturation:  ${summary.saturatedRequestsPerSecond} requests/s closed loop (${CONNECTIONS} connections), ${summary.vcpuAtSaturation} vCPU, ${summary.cpuMicrosPerRequest} µs of CPU per request`,
       `             capacity / saturation: ${summary.capacityShareOfSaturation} (goal 0.75); CPU per request at saturation ÷ at capacity: ` +
