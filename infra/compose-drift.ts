@@ -4,6 +4,7 @@
 // changed on one side only becomes a difference a person can read and fix.
 import type { ContainerCondition, ContainerDefinition } from '@aws-sdk/client-ecs';
 import { composeServices, publishedPorts, readComposeContainer, type ComposeContainer, type Mapping } from './compose.ts';
+import { isPlaceholder } from './placeholders.ts';
 import { synthesizedTaskDefinition } from './render.ts';
 import { CONTAINER_SOURCES, type ContainerName, type ContainerSource } from './task.ts';
 
@@ -16,13 +17,14 @@ export interface TaskContainer extends Partial<ContainerSource> {
   readonly definition: ContainerDefinition & { readonly name: string };
 }
 
-const isPlaceholder = (image: string | undefined) => image === undefined || /^\{\{[A-Z_]+\}\}$/.test(image);
+// An image the stack makes: a placeholder in the rendered task definition, or none in the template.
+const madeByStack = (image: string | undefined) => image === undefined || isPlaceholder(image);
 
 /** The containers of a task definition (by default the synthesized stack's), each with its Dockerfile and settings. */
 export function taskContainers(taskDefinition = synthesizedTaskDefinition()): TaskContainer[] {
   return (taskDefinition.containerDefinitions ?? []).map((definition) => {
     const source = CONTAINER_SOURCES[definition.name as ContainerName] as ContainerSource | undefined;
-    if (source === undefined && isPlaceholder(definition.image)) {
+    if (source === undefined && madeByStack(definition.image)) {
       throw new Error(`the task definition has a container ${JSON.stringify(definition.name)} built by the stack that CONTAINER_SOURCES (infra/task.ts) does not know`);
     }
     return { definition: { ...definition, name: String(definition.name) }, ...source };
@@ -66,7 +68,7 @@ function expectedService({ definition, dockerfile }: TaskContainer): ComposeCont
   const check = definition.healthCheck;
   return {
     dockerfile,
-    image: isPlaceholder(definition.image) ? undefined : definition.image,
+    image: madeByStack(definition.image) ? undefined : definition.image,
     networkMode: `service:${NAMESPACE_OWNER}`,
     healthcheck: check && {
       test: check.command ?? [],

@@ -18,3 +18,8 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 export function placeholder(name: Placeholder): string {
   return `{{${name}}}`;
 }
+
+/** Whether a value is a placeholder of that shape: one of ours, or one a new container would need. */
+export function isPlaceholder(value: string): boolean {
+  return /^\{\{[A-Z_]+\}\}$/.test(value);
+}
