@@ -186,7 +186,7 @@ export class Task extends Construct {
     // HEALTHY would delay every new task by one health-check interval, and the
     // load balancer's readiness check already waits for the backend. ECS stops
     // containers in reverse order, so the frontend stops first and drains
-    // while the backend still answers (docs/: time to serve).
+    // while the backend still answers (docs/parity.md: time to serve).
     frontend.addContainerDependencies({ container: backend, condition: ContainerDependencyCondition.START });
   }
 }

@@ -21,7 +21,7 @@ type TraceId = (req: IncomingMessage) => string | undefined;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Why a 5xx happened, set by the error handler for the access-log line. */
+    /** Why a 5xx happened, for the access-log line: set by the error handler, and by load shedding (overload.ts). */
     failure: Failure | null;
   }
 }
