@@ -15,6 +15,8 @@ export interface Sample {
    * other body; or the client's error code when there was no answer ("ECONNREFUSED").
    */
   readonly outcome: string;
+  /** The answer's x-request-id header: what the service's access line is keyed by. */
+  readonly requestId: string | undefined;
 }
 
 export interface LoadOptions {
@@ -75,15 +77,18 @@ export class Load {
       }
       const start = performance.now();
       let outcome: string;
+      let requestId: string | undefined;
       this.#busy += 1;
       try {
         const res = await this.#pool.request({ method: 'GET', path: this.options.path });
+        const id = res.headers['x-request-id'];
+        if (typeof id === 'string') requestId = id;
         const body = res.statusCode === 200 ? (await res.body.dump(), '') : await res.body.text();
         outcome = outcomeOf(res.statusCode, body);
       } catch (error) {
         outcome = String((error as { code?: unknown }).code ?? (error as Error).name);
       }
-      const sample = { start, end: performance.now(), outcome };
+      const sample = { start, end: performance.now(), outcome, requestId };
       this.#busy -= 1;
       if (this.#busy === 0) this.#idle.dispatchEvent(new Event('idle'));
       this.samples.push(sample);

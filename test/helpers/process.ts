@@ -18,6 +18,8 @@ export interface ServiceProcess {
   /** Resolves with the exit code once the process has exited and everything it wrote has been read. */
   readonly exited: Promise<number | null>;
   stderr(): string;
+  /** Its last line when that is not JSON: cut off mid-write by a SIGKILL. Any other such line throws. */
+  cutOff(): string | undefined;
   /**
    * Live heap after a full garbage collection in the process, in bytes (heap-probe.ts).
    * Only for a process started with `{ heapProbe: true }`.
@@ -31,6 +33,8 @@ export interface StartOptions {
    * can ask the process for its live heap. Nothing else in the process changes.
    */
   readonly heapProbe?: boolean;
+  /** A module to load before main.ts (node --import): a fault injected from outside the service. */
+  readonly preload?: string;
 }
 
 const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
@@ -45,7 +49,8 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<ServiceProcess> {
   const probe = options.heapProbe === true ? ['--expose-gc', '--import', HEAP_PROBE] : [];
-  const child = spawn(process.execPath, [...probe, `services/${name}/main.ts`], {
+  const preload = options.preload === undefined ? [] : ['--import', options.preload];
+  const child = spawn(process.execPath, [...probe, ...preload, `services/${name}/main.ts`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', INTERNAL_TOKEN: TEST_TOKEN, ...env },
     stdio: options.heapProbe === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
@@ -59,8 +64,11 @@ export async function startService(
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const logs: LogLine[] = [];
+  let cutOff: string | undefined;
   const listening = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // Only a line with no newline after it, given once stdout has ended, can be cut off.
+      if (child.stdout!.readableEnded && !isJson(line)) return void (cutOff = line);
       const entry = JSON.parse(line) as LogLine;
       logs.push(entry);
       const url = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(entry.msg))?.[1];
@@ -74,7 +82,16 @@ export async function startService(
     child.send('heap');
     return (await answer)[0];
   };
-  return { child, url: await listening, logs, exited, stderr: () => stderr, heapAfterGc };
+  return { child, url: await listening, logs, exited, stderr: () => stderr, cutOff: () => cutOff, heapAfterGc };
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves with the time the process logged that it is stopping: it has handled the signal. */
