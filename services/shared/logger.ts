@@ -25,6 +25,30 @@ const REDACT = [
 ];
 
 /**
+ * Lines are written to stdout in batches of this many bytes (some 18 access
+ * lines), and at least once a second: each write into Docker's log pipe wakes
+ * its reader, and under the task's CPU quota one write per line cost a
+ * fifth of the task's throughput (docs/performance.md). What a SIGKILL or an
+ * out-of-memory kill can lose is at most this much, or a second of lines;
+ * every other exit writes it out first.
+ */
+export const LOG_BATCH_BYTES = 4096;
+export const LOG_FLUSH_MS = 1000;
+
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
+/** One batch for the whole process, however many loggers write to it. */
+function batchedStdout(): DestinationStream {
+  if (stdout !== undefined) return stdout;
+  // Synchronous writes, so a batch never waits behind the event loop. pino's
+  // own exit hook only covers `sync: false`: this one writes the rest out on
+  // process.exit (after SIGTERM's drain, a fatal error).
+  const destination = pino.destination({ dest: 1, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  process.once('exit', () => destination.flushSync());
+  return (stdout = destination);
+}
+
+/**
  * JSON lines on stdout, which is what awslogs ships to CloudWatch. `stream`
  * lets tests (and the pretty printer) take the lines instead.
  */
@@ -37,7 +61,7 @@ export function createLogger(options: LoggerOptions, stream?: DestinationStream)
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    stream ?? pino.destination({ dest: 1, sync: true }),
+    stream ?? batchedStdout(),
   );
 }
 

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { closedOrigin } from '../helpers/fake-backend.ts';
+import { until } from '../helpers/wait.ts';
 
 /** A loopback port nothing listens on. */
 const freePort = async () => Number(new URL(await closedOrigin()).port);
@@ -31,9 +32,10 @@ test('npm start runs both services, answers through the frontend, and Ctrl-C sto
   assert.equal(body.backend.greeting, 'Hello, you!');
   assert.notEqual(body.backend.servedBy.pid, body.frontend.pid, 'two processes');
 
-  // Both services' lines are there, told apart by their prefix.
-  assert.ok(lines.some((line) => line.startsWith('backend  |')));
-  assert.ok(lines.some((line) => line.startsWith('frontend |')));
+  // Both services' lines come through, told apart by their prefix (JSON
+  // lines are written in batches, at least once a second: logger.ts).
+  await until(() => lines.some((line) => line.startsWith('backend  |')), "a line prefixed 'backend  |'");
+  await until(() => lines.some((line) => line.startsWith('frontend |')), "a line prefixed 'frontend |'");
 
   child.kill('SIGINT');
   const [code] = await once(child, 'exit');
