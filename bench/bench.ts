@@ -24,6 +24,7 @@ import { answers200, cpuMicros, machineCpuMicros, reapedChildrenCpuMicros, rssMb
 import { buildReport, formatTable, loadAverage1m, type StartupSample, type VariantSample } from './report.ts';
 import { containerNodeFlags } from '../infra/node-flags.ts';
 import { frontendDefaultBackendConnections, startStack, writeCompileCache, type Stack, type Variant, type VariantKey } from './variants.ts';
+import { formatUnderQuota, measureUnderQuota, underQuotaUnavailable, type UnderQuotaReport } from './under-quota.ts';
 import { ensureWrk, runWrk, writeWrkScript } from './wrk.ts';
 
 const WARMUP_SECONDS = 3;
@@ -60,6 +61,8 @@ try {
       'node-flags': { type: 'string' },
       'compile-cache': { type: 'boolean', default: true },
       profile: { type: 'string' },
+      hop: { type: 'boolean', default: true },
+      quota: { type: 'boolean', default: true },
     },
   }).values;
 } catch (error) {
@@ -143,10 +146,12 @@ const startups: StartupSample[] = [];
 const backendRssLoadedMb: number[] = [];
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
+const quotaUnavailable = parsed.quota ? underQuotaUnavailable() : 'not asked for (--no-quota)';
+let underQuota: UnderQuotaReport | undefined;
 try {
   log(`bench: ${rounds} rounds; ${generatorTool}; nginx ${nginx === undefined ? NGINX_MISSING : 'included'}; load average ${loadAtStart.toFixed(2)}`);
   if (compileCache !== undefined) writeCompileCache(compileCache);
-  for (let round = 0; round < rounds; round += 1) {
+  for (let round = 0; parsed.hop && round < rounds; round += 1) {
     stack = await startStack({
       dir,
       token,
@@ -176,6 +181,7 @@ try {
     stack = undefined;
     log(`round ${round + 1}/${rounds}: ${progress.join(', ')} (load average ${loadAverage1m().toFixed(2)})`);
   }
+  if (quotaUnavailable === undefined) underQuota = await measureUnderQuota({ rounds, seconds, token, compileCache, wrkScript, threads, log });
 } finally {
   await cleanUp();
 }
@@ -185,7 +191,7 @@ const self = process.cpuUsage(selfAtStart);
 const children = reapedChildrenCpuMicros() - childrenAtStart;
 const othersCpuShare = (machine.busy - machineAtStart.busy - self.user - self.system - children) / (machine.all - machineAtStart.all);
 
-const report = buildReport({
+const report = !parsed.hop ? undefined : buildReport({
   command,
   settings: {
     rounds,
@@ -214,9 +220,10 @@ const report = buildReport({
 });
 
 if (parsed.json) {
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...report, underQuota: underQuota ?? quotaUnavailable })}\n`);
 } else {
-  process.stdout.write(`${formatTable(report)}\n`);
+  if (report !== undefined) process.stdout.write(`${formatTable(report)}\n`);
+  process.stdout.write(`\n${underQuota === undefined ? `under the task's quota: not measured: ${quotaUnavailable}` : formatUnderQuota(underQuota)}\n`);
   if (profileDir !== undefined) {
     for (const file of readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile')).sort()) {
       process.stdout.write(`\n${formatSelfTime(`top self time, ${file}:`, topSelfTime(join(profileDir, file), 15))}\n`);

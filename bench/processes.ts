@@ -14,8 +14,10 @@ export interface Started {
   readonly pid: number;
   /** Milliseconds from spawn to the first 200 on the health URL. */
   readonly readyMs: number;
-  /** Where the process's stdout goes (its log lines), or undefined for /dev/null. */
+  /** Where the process's stdout goes (its log lines), or undefined for /dev/null or a pipe. */
   readonly logFile: string | undefined;
+  /** Bytes read so far from its stdout, when it goes to a pipe (`pipeStdout`). */
+  pipedBytes(): number;
 }
 
 export interface StartOptions {
@@ -27,6 +29,11 @@ export interface StartOptions {
   readonly healthUrl: string;
   /** stdout is appended to this file; undefined sends it to /dev/null. */
   readonly logFile?: string;
+  /**
+   * stdout into a pipe this process reads and counts, as Docker reads a
+   * container's stdout for awslogs; instead of logFile.
+   */
+  readonly pipeStdout?: boolean;
   readonly timeoutMs?: number;
 }
 
@@ -58,11 +65,13 @@ export async function answers200(url: string, headers: Readonly<Record<string, s
  * for a start-up time measured in tens of milliseconds.
  */
 export async function startProcess(options: StartOptions): Promise<Started> {
-  const stdout = options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a');
+  const stdout = options.pipeStdout === true ? 'pipe' : options.logFile === undefined ? 'ignore' : openSync(options.logFile, 'a');
   let stderr = '';
+  let pipedBytes = 0;
   const started = performance.now();
   const child = spawn(options.command, [...options.args], { env: { ...options.env }, stdio: ['ignore', stdout, 'pipe'] });
   if (typeof stdout === 'number') closeSync(stdout);
+  child.stdout?.on('data', (chunk: Buffer) => (pipedBytes += chunk.length));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const deadline = started + (options.timeoutMs ?? 10_000);
   while (!(await answers200(options.healthUrl))) {
@@ -77,7 +86,7 @@ export async function startProcess(options: StartOptions): Promise<Started> {
   }
   const readyMs = performance.now() - started;
   if (child.pid === undefined) throw new Error(`${options.name} has no pid`);
-  return { name: options.name, child, pid: child.pid, readyMs, logFile: options.logFile };
+  return { name: options.name, child, pid: child.pid, readyMs, logFile: options.logFile, pipedBytes: () => pipedBytes };
 }
 
 /** SIGTERM, as ECS stops a container; SIGKILL if it is still there after a few seconds. */
