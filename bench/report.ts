@@ -229,7 +229,14 @@ export function buildReport(input: ReportInput): Report {
   };
 }
 
-const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+/** A number to `digits` decimals, or a dash for none. */
+export const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+
+/** Rows of cells (the header first) as aligned lines: the first column to the left, the others to the right. */
+export function alignColumns(rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+}
 
 function generatorBanner(generator: Generator): string {
   return `!!! GENERATOR-BOUND: A reached ${fixed(generator.aShareOfCeiling, 2)} of the generator's ceiling (limit ${generator.limit.toFixed(2)}): its req/s, and every ratio to it, may measure ${generator.tool.split(',')[0]}, not the servers`;
@@ -251,8 +258,6 @@ export function formatTable(report: Report): string {
     fixed(s.frontRssIdleMb, 1),
     fixed(s.frontRssLoadedMb, 1),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   const { machine, generator } = report;
   const settings = Object.entries(report.settings).map(([key, value]) => `${key} ${value}`).join(', ');
   const logs = (['A', 'B'] as const)
@@ -274,8 +279,7 @@ export function formatTable(report: Report): string {
     `latency:   ${generator.latency}`,
     `nginx:     ${report.nginx}`,
     '',
-    line(header),
-    ...rows.map(line),
+    ...alignColumns([header, ...rows]),
     '',
     `ratios (req/s): ${ratios}`,
     `CPU per request: our frontend ÷ the backend behind it ${fixed(report.cpuRatios.frontendOverBackend, 2)}, the floor ÷ the backend behind it ${fixed(report.cpuRatios.floorOverBackend, 2)}, our frontend ÷ the floor ${fixed(report.cpuRatios.frontendOverFloor, 2)}`,

@@ -1,5 +1,6 @@
-// `npm run compose:fargate [-- up|down|print]`: the compose task under
-// Fargate's CPU and memory model, on a Linux Docker host, as root.
+// `npm run compose:fargate [-- up|down|print] [--cpu UNITS --memory MiB]`:
+// the compose task under Fargate's CPU and memory model, on a Linux Docker
+// host, as root.
 //
 // Fargate enforces the task's `cpu` as one CFS quota on the task's cgroup
 // (256 = 25 ms per 100 ms) and its `memory` as that cgroup's limit; a
@@ -9,12 +10,15 @@
 // (docker-compose.yml). Here the task's cgroup is made first, with the
 // task's quota and memory, and the task's containers start inside it
 // (`cgroup_parent`) with their weights (`cpu_shares`) and no quota of their
-// own. Every size is read from infra/task-definition.json.
+// own. Every size is read from infra/task-definition.json, unless --cpu and
+// --memory ask for another of Fargate's task sizes: the containers' weights
+// and memory limits then grow or shrink with the task's, in proportion.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -24,7 +28,9 @@ const CFS_PERIOD_US = 100_000;
 // The namespace owner (ECS's pause container) belongs to the task too.
 const NAMESPACE_OWNER = 'task';
 
-interface TaskSizes {
+const USAGE = 'usage: npm run compose:fargate [-- up|down|print] [--cpu UNITS] [--memory MiB]';
+
+export interface TaskSizes {
   /** CPU units, 1024 to a vCPU. */
   readonly cpu: number;
   /** MiB. */
@@ -33,6 +39,21 @@ interface TaskSizes {
 }
 
 class UsageError extends Error {}
+/** A bad command line: exit code 2. */
+class CommandLineError extends UsageError {}
+
+const steps = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+
+/** Fargate's task sizes (Linux, as the ECS docs list them; no 32 vCPU): the memory (MiB) each task cpu allows. */
+export const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
+  [256, [512, 1024, 2048]],
+  [512, steps(1024, 4096, 1024)],
+  [1024, steps(2048, 8192, 1024)],
+  [2048, steps(4096, 16384, 1024)],
+  [4096, steps(8192, 30720, 1024)],
+  [8192, steps(16384, 61440, 4096)],
+  [16384, steps(32768, 122880, 8192)],
+]);
 
 /** The sizes the task definition gives the task and its containers. */
 export function taskSizes(file = join(ROOT, 'infra/task-definition.json')): TaskSizes {
@@ -49,6 +70,47 @@ export function taskSizes(file = join(ROOT, 'infra/task-definition.json')): Task
       return { name, cpu, memory };
     }),
   };
+}
+
+/**
+ * The task at another of Fargate's sizes: each container's weight and memory
+ * limit scaled as the task's (128 of 256 CPU units stays half of the task's).
+ * Throws naming the option when the size is not one of Fargate's.
+ */
+export function resized(sizes: TaskSizes, cpu: number, memory: number): TaskSizes {
+  const memories = FARGATE_SIZES.get(cpu);
+  if (memories === undefined) throw new CommandLineError(`--cpu: a Fargate task's cpu is ${[...FARGATE_SIZES.keys()].join(', ')}, not ${cpu}`);
+  if (!memories.includes(memory)) {
+    const valid = memories.length > 3 ? `${memories[0]} to ${memories.at(-1)}, step ${memories[1]! - memories[0]!}` : memories.join(', ');
+    throw new CommandLineError(`--memory: a Fargate task of cpu ${cpu} takes ${valid} MiB, not ${memory}`);
+  }
+  // Rounded down, so the containers' sums never pass the task's.
+  return {
+    cpu,
+    memory,
+    containers: sizes.containers.map((c) => ({ name: c.name, cpu: Math.floor((c.cpu * cpu) / sizes.cpu), memory: Math.floor((c.memory * memory) / sizes.memory) })),
+  };
+}
+
+/** The command line: the action, and the task's sizes (the task definition's unless --cpu/--memory). */
+export function parseCommandLine(argv: readonly string[], sizes: TaskSizes = taskSizes()): { action: 'up' | 'down' | 'print'; sizes: TaskSizes } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { cpu: { type: 'string' }, memory: { type: 'string' } } });
+  } catch (error) {
+    throw new CommandLineError((error as Error).message.split('\n')[0]!);
+  }
+  const { positionals, values } = parsed;
+  const [action = 'up', ...rest] = positionals;
+  if (rest.length > 0 || (action !== 'up' && action !== 'down' && action !== 'print')) throw new CommandLineError(`one action, up, down or print, not: ${positionals.join(' ')}`);
+  const number = (option: 'cpu' | 'memory') => {
+    const value = values[option];
+    if (value === undefined) return sizes[option];
+    if (!/^\d+$/.test(value)) throw new CommandLineError(`--${option}: ${value} is not a whole number`);
+    return Number(value);
+  };
+  const [cpu, memory] = [number('cpu'), number('memory')];
+  return { action, sizes: cpu === sizes.cpu && memory === sizes.memory ? sizes : resized(sizes, cpu, memory) };
 }
 
 /** The compose project's name: COMPOSE_PROJECT_NAME, as docker compose reads it, or the compose file's `name`. */
@@ -140,12 +202,28 @@ export function taskCpu(project = projectName()): TaskCpu {
 }
 
 /**
+ * The most memory a container has used since it started, in bytes, from its
+ * cgroup under the task's (cgroupfs: named by the container's full id).
+ */
+export function containerMemoryPeak(containerId: string, project = projectName()): number {
+  const file = existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))
+    ? join(CGROUP_ROOT, project, containerId, 'memory.peak')
+    : join(CGROUP_ROOT, 'memory', project, containerId, 'memory.max_usage_in_bytes');
+  return Number(readFileSync(file, 'utf8'));
+}
+
+/**
  * `npm run compose:fargate -- ACTION` for a compose project, in a process of
  * its own, as a user runs it: its exit code and everything it printed. For
  * the capacity run and the e2e test, which each use a project of their own.
  */
-export async function composeFargateFor(project: string, action: 'up' | 'down'): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), action], {
+export async function composeFargateFor(
+  project: string,
+  action: 'up' | 'down',
+  size?: { readonly cpu: number; readonly memory: number },
+): Promise<{ code: number | null; output: string }> {
+  const sizeArgs = size === undefined ? [] : ['--cpu', String(size.cpu), '--memory', String(size.memory)];
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), action, ...sizeArgs], {
     cwd: ROOT,
     env: { ...process.env, COMPOSE_PROJECT_NAME: project },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,14 +259,16 @@ function checkHost(): void {
 }
 
 function main(argv: readonly string[]): void {
-  const [action = 'up', ...rest] = argv;
-  if (rest.length > 0 || !['up', 'down', 'print'].includes(action)) throw new UsageError('usage: npm run compose:fargate [-- up|down|print]');
+  const { action, sizes } = parseCommandLine(argv);
   const project = projectName();
   const cgroupParent = `/${project}`;
-  const override = fargateOverride(taskSizes(), cgroupParent);
+  const override = fargateOverride(sizes, cgroupParent);
   const compose = ['compose', '-p', project, '-f', 'docker-compose.yml', '-f', '-'];
+  const described =
+    `task cgroup ${cgroupParent}: ${sizes.cpu / 1024} vCPU (CFS quota), ${sizes.memory} MiB; ` +
+    `${sizes.containers.map((c) => `${c.name} cpu_shares ${c.cpu}, ${c.memory} MiB`).join('; ')}`;
   if (action === 'print') {
-    process.stdout.write(override);
+    process.stdout.write(`# ${described}\n${override}`);
     return;
   }
   checkHost();
@@ -199,12 +279,8 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`compose:fargate: stopped ${project} and removed its task cgroup\n`);
     return;
   }
-  const sizes = taskSizes();
   cgroup.create(sizes);
-  process.stdout.write(
-    `compose:fargate: task cgroup ${cgroupParent}: ${sizes.cpu / 1024} vCPU (CFS quota), ${sizes.memory} MiB; ` +
-      `${sizes.containers.map((c) => `${c.name} cpu_shares ${c.cpu}, ${c.memory} MiB`).join('; ')}\n`,
-  );
+  process.stdout.write(`compose:fargate: ${described}\n`);
   run('docker', [...compose, 'up', '--build', '--detach', '--wait', '--wait-timeout', '180'], override);
   process.stdout.write(`compose:fargate: the task answers on http://localhost:3000; stop it with: npm run compose:fargate -- down\n`);
 }
@@ -214,7 +290,8 @@ if (import.meta.main) {
     main(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`compose:fargate: ${error.message}\n`);
-    process.exit(error.message.startsWith('usage:') ? 2 : 1);
+    const commandLine = error instanceof CommandLineError;
+    process.stderr.write(`compose:fargate: ${error.message}${commandLine ? `; ${USAGE}` : ''}\n`);
+    process.exit(commandLine ? 2 : 1);
   }
 }
