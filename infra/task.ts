@@ -106,9 +106,12 @@ export class Task extends Construct {
     this.definition = new FargateTaskDefinition(this, 'Definition', {
       family: props.name,
       taskRole,
-      // The smallest Fargate size, 0.25 vCPU and 512 MiB: enough for two small Node services.
-      cpu: 256,
-      memoryLimitMiB: 512,
+      // 0.5 vCPU, with the least memory Fargate gives it: measured cheaper per
+      // request than 0.25 vCPU, where the idle work (health checks, timers)
+      // and a new task's compiling take a larger share of the quota
+      // (`node bench/compose-capacity.ts`, docs/performance.md).
+      cpu: 512,
+      memoryLimitMiB: 1024,
       runtimePlatform: { cpuArchitecture: props.cpuArchitecture, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     Validations.of(this.definition).acknowledge({
@@ -144,8 +147,10 @@ export class Task extends Construct {
       // (ECS's shortest, 60 s): one crashing at start still stops the task.
       enableRestartPolicy: true,
       restartAttemptPeriod: Duration.seconds(60),
-      // Half the task each.
-      cpu: 128,
+      // Half the task's CPU each, as a weight. 256 MiB each: the measured
+      // high-water marks are under 100 MiB; the rest of the task's memory is
+      // headroom for the task as a whole (docs/performance.md).
+      cpu: 256,
       memoryLimitMiB: 256,
       logging: LogDrivers.awsLogs({
         logGroup: props.logGroup,

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import type { Static } from 'typebox';
 import { request } from 'undici';
+import { taskSizes } from '../../infra/compose-fargate.ts';
 import type { FrontendHello } from '../../services/shared/schemas.ts';
 import { compileCacheReport } from '../helpers/compile-cache.ts';
 import { openPage } from './browser.ts';
@@ -141,9 +142,10 @@ for (const service of APPS) {
     assert.deepEqual(container.HostConfig.CapDrop, ['ALL']);
     assert.deepEqual(container.HostConfig.SecurityOpt, ['no-new-privileges:true']);
     assert.equal(container.HostConfig.Init, true);
-    // The container's size in the task definition: cpu 128 (0.125 vCPU), memory 256 MiB.
-    assert.equal(container.HostConfig.NanoCpus, 125_000_000);
-    assert.equal(container.HostConfig.Memory, 256 * 1024 * 1024);
+    // The container's size in the task definition: its CPU units as a cap (plain compose), its memory.
+    const size = taskSizes().containers.find((c) => c.name === service)!;
+    assert.equal(container.HostConfig.NanoCpus, (size.cpu / 1024) * 1e9);
+    assert.equal(container.HostConfig.Memory, size.memory * 1024 * 1024);
 
     // What the kernel says about the service's own process.
     const inside = JSON.parse(await stack.compose(['exec', '-T', service, 'node', '--input-type=module-typescript', '-', service], probe('process')));

@@ -48,7 +48,7 @@ test('time to serve: from docker compose up, with built images, to the first 200
   t.diagnostic(`time to serve: ${seconds(served - begin)} from docker compose up (the command returned after ${seconds(started - begin)}), ${seconds(fromApps)} from the first app container's start`);
   const ecs = templateTimeToServe(synthesizeTemplate());
   t.diagnostic(`time to serve on ECS, from the settings: registered ${ecs.registeredAfter} s after the first container starts, healthy in the target group ${ecs.earliest} to ${ecs.latest} s after it (infra/time-to-serve.ts)`);
-  // The figure is printed, not held to its 10 s goal here: at 0.125 vCPU a
+  // The figure is printed, not held to its 10 s goal here: at 0.25 vCPU a
   // container's start-up time follows the machine's load. What is held is
   // the start order that the time depends on: the frontend does not wait
   // for the backend's first health check (one interval, 5 s).

@@ -97,8 +97,8 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
   },
   {
     change: 'cpus',
-    make: (s) => void (s.backend!.cpus = 0.25),
-    reported: /^backend: CPU \(cpus\): task model [\d.]+, compose 0\.25$/,
+    make: (s) => void (s.backend!.cpus = 0.5),
+    reported: /^backend: CPU \(cpus\): task model [\d.]+, compose 0\.5$/,
   },
   {
     change: 'mem_limit',
@@ -174,7 +174,7 @@ test('the same value written in other units is not a difference', () => {
       s.backend!.healthcheck.interval = '5000ms';
       s.backend!.mem_limit = 256 * 1024 * 1024;
       s.frontend!.mem_limit = '0.25g';
-      s.frontend!.cpus = '0.125';
+      s.frontend!.cpus = '0.25';
       s.task!.ports = [{ target: 3000, published: 8000 }];
     }),
   );

@@ -49,11 +49,11 @@ test('task-size: a memory that does not fit says which memory fits the cpu and w
 });
 
 test('container-size-sum: container cpu, memory and memoryReservation must each fit in the task', () => {
-  assert.deepEqual(found(ourTask, { 'containerDefinitions[0].cpu': 256 }), ['container-size-sum cpu']);
-  const reservations = { 'containerDefinitions[0].memory': undefined, 'containerDefinitions[1].memory': undefined, 'containerDefinitions[0].memoryReservation': 300, 'containerDefinitions[1].memoryReservation': 300 };
+  assert.deepEqual(found(ourTask, { 'containerDefinitions[0].cpu': 512 }), ['container-size-sum cpu']);
+  const reservations = { 'containerDefinitions[0].memory': undefined, 'containerDefinitions[1].memory': undefined, 'containerDefinitions[0].memoryReservation': 600, 'containerDefinitions[1].memoryReservation': 600 };
   assert.deepEqual(found(ourTask, reservations), ['container-size-sum memory']);
   assert.deepEqual(found(ourTask, { 'containerDefinitions[0].cpu': '128' }), ['container-size-sum containerDefinitions[0].cpu']);
-  assert.deepEqual(found(ourTask, { cpu: '1 vCPU', memory: '2 GB', 'containerDefinitions[0].cpu': 896, 'containerDefinitions[0].memory': 1792 }), []);
+  assert.deepEqual(found(ourTask, { cpu: '1 vCPU', memory: '2 GB', 'containerDefinitions[0].cpu': 768, 'containerDefinitions[0].memory': 1792 }), []);
 });
 
 test('memory-reservation: the soft limit must be below the hard limit', () => {

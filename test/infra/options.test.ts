@@ -16,7 +16,7 @@ test('no context gives the documented defaults', () => {
     existingSecretArn: undefined,
     minCapacity: 2,
     maxCapacity: 6,
-    requestsPerTarget: 12_100,
+    requestsPerTarget: 17_300,
     logRetentionDays: 30,
     ecsExec: false,
     graviton: false,

@@ -15,10 +15,10 @@ const container = (name: string): ContainerDefinition => {
 const raw = onlyOf('AWS::ECS::TaskDefinition').Properties!;
 const rawContainer = (name: string) => (raw.ContainerDefinitions as Array<Record<string, any>>).find((definition) => definition.Name === name)!;
 
-test('the task is one Fargate task of 0.25 vCPU and 512 MiB, family named after the stack', () => {
+test('the task is one Fargate task of 0.5 vCPU and 1024 MiB, family named after the stack', () => {
   assert.deepEqual(
     { family: task.family, networkMode: task.networkMode, requiresCompatibilities: task.requiresCompatibilities, cpu: task.cpu, memory: task.memory },
-    { family: 'fargate-task-reference', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512' },
+    { family: 'fargate-task-reference', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '512', memory: '1024' },
   );
   assert.deepEqual(task.runtimePlatform, { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' });
   assert.deepEqual(task.containerDefinitions?.map((definition) => definition.name), ['backend', 'frontend']);
@@ -49,9 +49,9 @@ for (const name of ['backend', 'frontend']) {
     assert.deepEqual({ interval, timeout, retries }, { interval: 5, timeout: 3, retries: 3 });
   });
 
-  test(`${name}: half the task each, and 30 s between SIGTERM and SIGKILL`, () => {
+  test(`${name}: half the task's CPU weight, 256 MiB, and 30 s between SIGTERM and SIGKILL`, () => {
     const { cpu, memory, stopTimeout } = container(name);
-    assert.deepEqual({ cpu, memory, stopTimeout }, { cpu: 128, memory: 256, stopTimeout: 30 });
+    assert.deepEqual({ cpu, memory, stopTimeout }, { cpu: 256, memory: 256, stopTimeout: 30 });
   });
 
   test(`${name}: logs to the stack's log group, streams prefixed with the stack name, never blocking on a full buffer`, () => {
