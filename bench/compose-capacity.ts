@@ -32,9 +32,8 @@
 //
 // Linux, root, Docker's cgroupfs driver (as compose:fargate). It waits while
 // another stack holds port 3000 (the e2e tests use it), and takes its own
-// stack down after each size, even after a failure or Ctrl-C. About 15
-// minutes for the three sizes at the default 10 s steps, 7 of them at 0.25
-// vCPU (its new task runs twice); `--sizes 256,512 --step-seconds 2` took 7.
+// stack down after each size, even after a failure or Ctrl-C. About 16
+// minutes for the three sizes at the default 10 s steps.
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

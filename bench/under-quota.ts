@@ -1,5 +1,5 @@
 // The task under Fargate's CPU quota, without Docker: both processes of a
-// variant in one cgroup whose CFS quota is the task's (256 CPU units = 25 ms
+// variant in one cgroup whose CFS quota is the task definition's (512 CPU units = 50 ms
 // per 100 ms), their stdout read through a pipe by this process, outside the
 // quota, as Docker reads a container's stdout for awslogs. Compared:
 //   ours            our backend and frontend, production logging

@@ -148,7 +148,7 @@ export class Task extends Construct {
       enableRestartPolicy: true,
       restartAttemptPeriod: Duration.seconds(60),
       // Half the task's CPU each, as a weight. 256 MiB each: the measured
-      // high-water marks are under 100 MiB; the rest of the task's memory is
+      // high-water marks stay under 110 MiB; the rest of the task's memory is
       // headroom for the task as a whole (docs/performance.md).
       cpu: 256,
       memoryLimitMiB: 256,

@@ -16,7 +16,7 @@ test('no context gives the documented defaults', () => {
     existingSecretArn: undefined,
     minCapacity: 2,
     maxCapacity: 6,
-    requestsPerTarget: 17_300,
+    requestsPerTarget: 12_600,
     logRetentionDays: 30,
     ecsExec: false,
     graviton: false,

@@ -74,13 +74,13 @@ test('auto scaling owns the task count: the service sets none, so a deploy never
   assert.deepEqual([MinCapacity, MaxCapacity], [2, 6]);
 });
 
-test('auto scaling tracks CPU at 60% and requests per task at 17300 a minute', () => {
+test('auto scaling tracks CPU at 60% and requests per task at 12600 a minute', () => {
   const policies = resourcesOf('AWS::ApplicationAutoScaling::ScalingPolicy').map(({ Properties: policy }) => {
     const { PredefinedMetricSpecification, TargetValue } = policy!.TargetTrackingScalingPolicyConfiguration;
     return [PredefinedMetricSpecification.PredefinedMetricType, TargetValue];
   });
   assert.deepEqual(policies.sort(), [
-    ['ALBRequestCountPerTarget', 17_300],
+    ['ALBRequestCountPerTarget', 12_600],
     ['ECSServiceAverageCPUUtilization', 60],
   ]);
 });
