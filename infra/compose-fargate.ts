@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { FARGATE_SIZES as LINT_SIZES } from './lint/size.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -42,18 +43,10 @@ class UsageError extends Error {}
 /** A bad command line: exit code 2. */
 class CommandLineError extends UsageError {}
 
-const steps = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
-
-/** Fargate's task sizes (Linux, as the ECS docs list them; no 32 vCPU): the memory (MiB) each task cpu allows. */
-export const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
-  [256, [512, 1024, 2048]],
-  [512, steps(1024, 4096, 1024)],
-  [1024, steps(2048, 8192, 1024)],
-  [2048, steps(4096, 16384, 1024)],
-  [4096, steps(8192, 30720, 1024)],
-  [8192, steps(16384, 61440, 4096)],
-  [16384, steps(32768, 122880, 8192)],
-]);
+/** Fargate's task sizes, the linter's table (lint/size.ts): the memory (MiB) each task cpu allows. */
+export const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map(
+  LINT_SIZES.map(({ cpu, memory }) => [cpu, 'from' in memory ? Array.from({ length: (memory.to - memory.from) / memory.step + 1 }, (_, i) => memory.from + i * memory.step) : memory]),
+);
 
 /** The sizes the task definition gives the task and its containers. */
 export function taskSizes(file = join(ROOT, 'infra/task-definition.json')): TaskSizes {

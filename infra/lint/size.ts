@@ -12,7 +12,7 @@ interface MemorySteps {
   readonly step: number;
 }
 
-interface FargateSize {
+export interface FargateSize {
   /** CPU units (1024 = 1 vCPU) */
   readonly cpu: number;
   /** MiB */
@@ -21,7 +21,7 @@ interface FargateSize {
 
 // Fargate on Linux (the ECS developer guide, "Task size"). The 32 vCPU size
 // appears only in cfn-lint's data, not in the ECS documentation: left out on purpose.
-const FARGATE_SIZES: readonly FargateSize[] = [
+export const FARGATE_SIZES: readonly FargateSize[] = [
   { cpu: 256, memory: [512, 1024, 2048] },
   { cpu: 512, memory: { from: 1024, to: 4096, step: 1024 } },
   { cpu: 1024, memory: { from: 2048, to: 8192, step: 1024 } },
