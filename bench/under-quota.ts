@@ -10,10 +10,10 @@
 // the request path: a new task's compile storm is compose-capacity.ts's
 // subject), then measured with no quota and under the quota, closed loop.
 // Linux and root (cgroups); elsewhere the comparison is skipped.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerNodeFlags } from '../infra/node-flags.ts';
-import { taskSizes } from '../infra/compose-fargate.ts';
+import { CFS_PERIOD_US, cfsQuotaMicros, cpuStat, taskSizes } from '../infra/compose-fargate.ts';
 import { cpuMicros, freePort, startProcess, stopProcess, type Started } from './processes.ts';
 import { median } from './report.ts';
 import { frontendDefaultBackendConnections } from './variants.ts';
@@ -23,7 +23,6 @@ export const QUOTA_VARIANTS = ['ours', 'ours, logs off', 'floor'] as const;
 export type QuotaVariant = (typeof QUOTA_VARIANTS)[number];
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-const CFS_PERIOD_US = 100_000;
 const CONNECTIONS = 64;
 // Enough requests for V8 to have optimised the request path (some 15,000:
 // docs/performance.md) before anything is measured.
@@ -32,7 +31,7 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const NODE = process.execPath;
 
 /** One cgroup for a variant's processes, with the CPU controller's quota in microseconds per period (-1: none). */
-export interface QuotaCgroup {
+interface QuotaCgroup {
   /** The file a process writes its pid to, to join. */
   readonly procs: string;
   setQuota(micros: number): void;
@@ -41,11 +40,10 @@ export interface QuotaCgroup {
   remove(): void;
 }
 
-export function quotaCgroup(name: string): QuotaCgroup {
+function quotaCgroup(name: string): QuotaCgroup {
   const v2 = existsSync(join(CGROUP_ROOT, 'cgroup.controllers'));
   const dir = v2 ? join(CGROUP_ROOT, name) : join(CGROUP_ROOT, 'cpu', name);
   mkdirSync(dir, { recursive: true });
-  const stat = () => Object.fromEntries(readFileSync(join(dir, 'cpu.stat'), 'utf8').trim().split('\n').map((line) => line.split(' ')));
   return {
     procs: join(dir, 'cgroup.procs'),
     setQuota(micros) {
@@ -56,8 +54,8 @@ export function quotaCgroup(name: string): QuotaCgroup {
       }
     },
     periods() {
-      const s = stat();
-      return { periods: Number(s.nr_periods ?? 0), throttled: Number(s.nr_throttled ?? 0) };
+      const stat = cpuStat(join(dir, 'cpu.stat'));
+      return { periods: stat.nr_periods ?? 0, throttled: stat.nr_throttled ?? 0 };
     },
     remove: () => existsSync(dir) && rmdirSync(dir),
   };
@@ -103,7 +101,7 @@ export interface UnderQuotaReport {
 }
 
 /** Starts a process inside the cgroup from its first instruction: a shell joins it, then becomes node. */
-export function startInCgroup(cgroup: QuotaCgroup, name: string, script: string, flags: readonly string[], env: Record<string, string>, healthUrl: string) {
+function startInCgroup(cgroup: QuotaCgroup, name: string, script: string, flags: readonly string[], env: Record<string, string>, healthUrl: string) {
   return startProcess({
     name,
     command: 'sh',
@@ -162,7 +160,7 @@ async function sample(processes: readonly Started[], cgroup: QuotaCgroup, url: s
 /** The three variants, interleaved over the rounds, each fresh: warmed up, then measured with no quota and under the task's. */
 export async function measureUnderQuota(options: UnderQuotaOptions): Promise<UnderQuotaReport> {
   const taskCpu = taskSizes().cpu;
-  const quotaMicros = Math.round((taskCpu / 1024) * CFS_PERIOD_US);
+  const quotaMicros = cfsQuotaMicros(taskCpu);
   const runs: Record<QuotaVariant, QuotaRun[]> = { ours: [], 'ours, logs off': [], floor: [] };
   for (let round = 0; round < options.rounds; round += 1) {
     const progress: string[] = [];

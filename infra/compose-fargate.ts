@@ -25,7 +25,21 @@ import { FARGATE_SIZES as LINT_SIZES } from './lint/size.ts';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CGROUP_ROOT = '/sys/fs/cgroup';
 // The kernel's default CFS period, as the ECS agent uses it.
-const CFS_PERIOD_US = 100_000;
+export const CFS_PERIOD_US = 100_000;
+
+/** A task's CPU units as the CFS quota the ECS agent gives its cgroup, in microseconds per period. */
+export const cfsQuotaMicros = (cpu: number) => Math.round((cpu / 1024) * CFS_PERIOD_US);
+
+/** A cgroup's cpu.stat (`nr_periods`, `nr_throttled`, ...) as numbers. */
+export function cpuStat(file: string): Record<string, number> {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string])
+      .map(([key, value]) => [key, Number(value)]),
+  );
+}
 // The namespace owner (ECS's pause container) belongs to the task too.
 const NAMESPACE_OWNER = 'task';
 
@@ -135,7 +149,7 @@ interface TaskCgroup {
 }
 
 function taskCgroup(name: string): TaskCgroup {
-  const quota = (sizes: TaskSizes) => Math.round((sizes.cpu / 1024) * CFS_PERIOD_US);
+  const quota = (sizes: TaskSizes) => cfsQuotaMicros(sizes.cpu);
   const bytes = (sizes: TaskSizes) => sizes.memory * 1024 * 1024;
   if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) {
     const dir = join(CGROUP_ROOT, name);
@@ -177,19 +191,11 @@ export interface TaskCpu {
 
 /** The task cgroup's CPU counters, from the kernel: what `docker stats` cannot show for the task as a whole. */
 export function taskCpu(project = projectName()): TaskCpu {
-  const stat = (file: string) =>
-    Object.fromEntries(
-      readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => line.split(' ') as [string, string])
-        .map(([key, value]) => [key, Number(value)]),
-    ) as Record<string, number>;
   if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) {
-    const cpu = stat(join(CGROUP_ROOT, project, 'cpu.stat'));
+    const cpu = cpuStat(join(CGROUP_ROOT, project, 'cpu.stat'));
     return { usageMicros: cpu.usage_usec ?? 0, periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0 };
   }
-  const cpu = stat(join(CGROUP_ROOT, 'cpu', project, 'cpu.stat'));
+  const cpu = cpuStat(join(CGROUP_ROOT, 'cpu', project, 'cpu.stat'));
   const usageNanos = Number(readFileSync(join(CGROUP_ROOT, 'cpuacct', project, 'cpuacct.usage'), 'utf8'));
   return { usageMicros: usageNanos / 1000, periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0 };
 }
