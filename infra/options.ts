@@ -2,6 +2,7 @@
 // command line (always a string) or cdk.json's "context" (any JSON value).
 // Every key is listed in CONTEXT_KEYS with its meaning; docs/deploy.md's
 // Options table shows the same. A bad value names the key and what it should be.
+import { PROJECT_NAME } from '../services/shared/project.ts';
 
 export type TaskSubnets = 'private' | 'public';
 
@@ -32,7 +33,8 @@ export interface ExistingVpc {
   readonly privateSubnetIds: readonly string[];
 }
 
-export const DEFAULT_STACK_NAME = 'fargate-task-reference';
+// package.json's name, unless -c stackName says otherwise.
+export const DEFAULT_STACK_NAME = PROJECT_NAME;
 
 /** Every context key the app reads, with what it does (docs/deploy.md: "Options"). */
 export const CONTEXT_KEYS = {

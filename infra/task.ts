@@ -1,5 +1,5 @@
 // The Fargate task, described once: two containers sharing one network
-// namespace. render.ts writes its synthesized form to task-definition.json,
+// namespace. tools/task-definition/render.ts writes its synthesized form to JSON,
 // and compose-drift.ts holds docker-compose.yml to that.
 import { Aws, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -109,7 +109,7 @@ export class Task extends Construct {
       // 0.5 vCPU, with the least memory Fargate gives it: measured cheaper per
       // request than 0.25 vCPU, where the idle work (health checks, timers)
       // and a new task's compiling take a larger share of the quota
-      // (`node bench/compose-capacity.ts`, docs/performance.md).
+      // (`node tools/bench/compose-capacity.ts`, docs/performance.md).
       cpu: 512,
       memoryLimitMiB: 1024,
       runtimePlatform: { cpuArchitecture: props.cpuArchitecture, operatingSystemFamily: OperatingSystemFamily.LINUX },

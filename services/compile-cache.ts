@@ -19,11 +19,11 @@ if (getCompileCacheDir() === undefined) {
   process.exit(2);
 }
 
-const { service: definition } = (await import(`./${name}/main.ts`)) as typeof import('./backend/main.ts');
+const { entry } = (await import(`./${name}/main.ts`)) as typeof import('./backend/main.ts');
 // Fastify loads its validator and serializer compilers when the app gets
 // ready: build it and get it ready, as a start does, without listening. A
 // throwaway token keeps AWS out of the build.
-const app = definition.buildApp(definition.loadConfig({ INTERNAL_TOKEN: randomBytes(24).toString('hex') }));
+const app = entry.buildApp(entry.loadConfig({ INTERNAL_TOKEN: randomBytes(24).toString('hex') }));
 await app.ready();
 await app.close();
 // The app loads the AWS SDK on its first secret read: in production, a

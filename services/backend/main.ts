@@ -2,8 +2,8 @@ import { runService } from '../shared/run.ts';
 import { buildApp, SERVICE } from './app.ts';
 import { loadBackendConfig } from './config.ts';
 
-export const service = { name: SERVICE, loadConfig: loadBackendConfig, buildApp };
+export const entry = { name: SERVICE, loadConfig: loadBackendConfig, buildApp };
 
 // Only when run (`node services/backend/main.ts`): importing this file loads
 // the service without starting it, as the image's compile-cache step does.
-if (import.meta.main) await runService(service);
+if (import.meta.main) await runService(entry);

@@ -21,19 +21,20 @@ export interface Listenable {
   close(): Promise<unknown>;
 }
 
-export interface Service<C extends ServiceConfig> {
+/** What main.ts hands runService: the service's name, its config loader and its app factory. */
+export interface ServiceEntry<C extends ServiceConfig> {
   readonly name: string;
   readonly loadConfig: (env: Env) => C;
   readonly buildApp: (config: C, deps: Deps) => Listenable;
 }
 
-function loadOrExit<C extends ServiceConfig>(service: Service<C>): C {
+function loadOrExit<C extends ServiceConfig>(entry: ServiceEntry<C>): C {
   try {
-    return service.loadConfig(process.env);
+    return entry.loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // One line a person can act on, no stack trace.
-    process.stderr.write(`${service.name}: configuration error: ${error.message}\n`);
+    process.stderr.write(`${entry.name}: configuration error: ${error.message}\n`);
     process.exit(1);
   }
 }
@@ -56,9 +57,9 @@ async function loggerFor(name: string, config: ServiceConfig): Promise<Logger> {
  * new requests get 503 at once, in-flight ones finish, then the process exits 0,
  * or 1 if draining takes longer than SHUTDOWN_TIMEOUT_MS.
  */
-export async function runService<C extends ServiceConfig>(service: Service<C>): Promise<void> {
-  const config = loadOrExit(service);
-  const logger = await loggerFor(service.name, config);
+export async function runService<C extends ServiceConfig>(entry: ServiceEntry<C>): Promise<void> {
+  const config = loadOrExit(entry);
+  const logger = await loggerFor(entry.name, config);
 
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
@@ -69,8 +70,8 @@ export async function runService<C extends ServiceConfig>(service: Service<C>): 
     process.exit(1);
   });
 
-  const identity = await resolveIdentity(service.name, config.metadataUri, logger);
-  const app = service.buildApp(config, { logger, identity });
+  const identity = await resolveIdentity(entry.name, config.metadataUri, logger);
+  const app = entry.buildApp(config, { logger, identity });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -8,16 +8,16 @@ import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import type { Static } from 'typebox';
 import { request } from 'undici';
-import { taskSizes } from '../../infra/compose-fargate.ts';
+import { taskSizes } from '../../tools/local-fargate/compose-fargate.ts';
 import type { FrontendHello } from '../../services/shared/schemas.ts';
 import { compileCacheReport } from '../helpers/compile-cache.ts';
-import { openPage } from './browser.ts';
-import { ComposeStack, docker, waitFor, type Container } from './compose.ts';
+import { openPage } from '../helpers/browser.ts';
+import { ComposeStack, docker, waitFor, type Container } from '../helpers/compose.ts';
 
 const stack = new ComposeStack('fargate-task-reference-e2e');
 const TASK_URL = 'http://localhost:3000';
 const APPS = ['backend', 'frontend'] as const;
-const probe = (name: string) => readFileSync(new URL(`./probes/${name}.ts`, import.meta.url), 'utf8');
+const probe = (name: string) => readFileSync(new URL(`../helpers/probes/${name}.ts`, import.meta.url), 'utf8');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** GET /api/hello on the task's published port, on a fresh connection each time. */

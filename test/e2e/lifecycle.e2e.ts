@@ -6,10 +6,8 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { synthesizeTemplate } from '../../infra/synth.ts';
-import { templateTimeToServe } from '../../infra/time-to-serve.ts';
 import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
-import { ComposeStack, waitFor } from './compose.ts';
+import { ComposeStack, waitFor } from '../helpers/compose.ts';
 
 const stack = new ComposeStack('fargate-task-reference-e2e-lifecycle');
 const TASK_URL = 'http://localhost:3000';
@@ -46,8 +44,6 @@ test('time to serve: from docker compose up, with built images, to the first 200
   const appsStarted = Math.min(Date.parse(backend.State.StartedAt), Date.parse(frontend.State.StartedAt));
   const fromApps = Date.now() - (performance.now() - served) - appsStarted;
   t.diagnostic(`time to serve: ${seconds(served - begin)} from docker compose up (the command returned after ${seconds(started - begin)}), ${seconds(fromApps)} from the first app container's start`);
-  const ecs = templateTimeToServe(synthesizeTemplate());
-  t.diagnostic(`time to serve on ECS, from the settings: registered ${ecs.registeredAfter} s after the first container starts, healthy in the target group ${ecs.earliest} to ${ecs.latest} s after it (infra/time-to-serve.ts)`);
   // The figure is printed, not held to its 10 s goal here: at 0.25 vCPU a
   // container's start-up time follows the machine's load. What is held is
   // the start order that the time depends on: the frontend does not wait

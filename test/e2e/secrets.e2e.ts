@@ -9,8 +9,8 @@ import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient }
 import { request } from 'undici';
 import { startLoad, summarize } from '../helpers/load.ts';
 import { startService, type ServiceProcess } from '../helpers/process.ts';
-import { waitFor } from './compose.ts';
-import { secretsManager, startMoto, type Moto } from './moto.ts';
+import { waitFor } from '../helpers/compose.ts';
+import { secretsManager, startMoto, type Moto } from '../helpers/moto.ts';
 
 const TTL_SECONDS = 2;
 

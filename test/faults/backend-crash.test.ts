@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test, type TestContext } from 'node:test';
-import { startInContainer } from './container.ts';
+import { startInContainer } from '../helpers/container.ts';
 import { assertOutcomes, latencies, report, startLoad, type Load, type Sample } from '../helpers/load.ts';
 import type { ServiceProcess } from '../helpers/process.ts';
 

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { Agent, request } from 'undici';
 import type { LogLine } from '../helpers/logs.ts';
 import { stopping, type ServiceProcess } from '../helpers/process.ts';
-import { startInContainer } from './container.ts';
-import { latencyProxy } from './latency-proxy.ts';
+import { startInContainer } from '../helpers/container.ts';
+import { latencyProxy } from '../helpers/latency-proxy.ts';
 import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
 
 const CONNECTIONS = 8;

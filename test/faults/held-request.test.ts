@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { frontendApp, listeningBackend } from '../helpers/apps.ts';
-import { openSocket, parseResponse, rawRequest, readAll } from './raw-http.ts';
-import { assertSafeAnswer } from './safe-answer.ts';
+import { openSocket, parseResponse, rawRequest, readAll } from '../helpers/raw-http.ts';
+import { assertSafeAnswer } from '../helpers/safe-answer.ts';
 
 // services/shared/server.ts: the whole request within 10 s, checked every second.
 const REQUEST_TIMEOUT_MS = 10_000;

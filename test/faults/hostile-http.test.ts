@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { taskApps, TEST_TOKEN } from '../helpers/apps.ts';
-import { openSocket, parseResponse, rawRequest, readAll } from './raw-http.ts';
-import { assertSafeAnswer } from './safe-answer.ts';
+import { openSocket, parseResponse, rawRequest, readAll } from '../helpers/raw-http.ts';
+import { assertSafeAnswer } from '../helpers/safe-answer.ts';
 
 // What Node's HTTP server decides (sizes, framing, timeouts) never reaches
 // Fastify's inject: these tests speak HTTP/1.1 over real sockets, byte for byte.

@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { taskApps, TEST_TOKEN } from '../helpers/apps.ts';
-import { assertSafeAnswer } from './safe-answer.ts';
+import { assertSafeAnswer } from '../helpers/safe-answer.ts';
 
 // Property tests: whatever a caller sends to any route of either service, the
 // answer is a 2xx or a JSON 4xx that leaks nothing (safe-answer.ts), and the

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FRONTEND_PORT } from '../../infra/task.ts';
 import { probeReadiness } from '../helpers/process.ts';
 import { startLoad } from '../helpers/load.ts';
-import { startInContainer } from './container.ts';
+import { startInContainer } from '../helpers/container.ts';
+import { resourcesOf } from '../helpers/synthesized.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const CALLERS = 200;
@@ -16,14 +16,13 @@ interface HealthCheck {
   readonly timeout: number;
 }
 
-/** The frontend container's health check, as the committed task definition writes it. */
+/** The frontend container's health check, as the stack's task definition writes it. */
 function frontendHealthCheck(): HealthCheck {
-  const task = JSON.parse(readFileSync(new URL('infra/task-definition.json', ROOT), 'utf8')) as {
-    containerDefinitions: Array<{ name: string; healthCheck?: HealthCheck }>;
-  };
-  const check = task.containerDefinitions.find((container) => container.name === 'frontend')?.healthCheck;
+  const [task] = resourcesOf('AWS::ECS::TaskDefinition');
+  const containers = task!.Properties!.ContainerDefinitions as Array<{ Name: string; HealthCheck?: { Command: string[]; Timeout: number } }>;
+  const check = containers.find((container) => container.Name === 'frontend')?.HealthCheck;
   assert.ok(check !== undefined, 'the frontend container has a health check');
-  return check;
+  return { command: check.Command, timeout: check.Timeout };
 }
 
 /**

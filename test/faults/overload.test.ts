@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { startInContainer } from './container.ts';
+import { startInContainer } from '../helpers/container.ts';
 import { latencies, report, startLoad, summarize } from '../helpers/load.ts';
 
 // under-pressure samples the event loop once a second: the mean of its

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { frontendApp, listeningBackend, TEST_TOKEN } from '../helpers/apps.ts';
 import type { LogLine } from '../helpers/logs.ts';
-import { rawRequest } from './raw-http.ts';
-import { assertSafeAnswer } from './safe-answer.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
+import { assertSafeAnswer } from '../helpers/safe-answer.ts';
 
 // Every forged value carries this marker: it must appear in no log line.
 const MARK = 'INJECTED';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startInContainer } from './container.ts';
-import { latencyProxy } from './latency-proxy.ts';
+import { startInContainer } from '../helpers/container.ts';
+import { latencyProxy } from '../helpers/latency-proxy.ts';
 import { assertOutcomes, latencies, report, startLoad } from '../helpers/load.ts';
 
 const TIMEOUT_MS = 300;

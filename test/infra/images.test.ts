@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createApp } from '../../infra/app.ts';
-import { cliContext } from '../../infra/synth.ts';
+import { cliContext } from '../helpers/synth.ts';
 
 test('each built image has its own Dockerfile and a context without the other service', (t) => {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-images-'));

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IConstruct } from 'constructs';
 import { createApp } from '../../infra/app.ts';
-import { cliContext } from '../../infra/synth.ts';
-import { EXAMPLE } from './synthesized.ts';
+import { cliContext } from '../helpers/synth.ts';
+import { EXAMPLE } from '../helpers/synthesized.ts';
 
 const quietly = <T>(run: () => T): T => {
   // The plugin prints its report to the console; the assertion is what matters here.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONTEXT_KEYS, OptionError, readOptions, type ContextKey } from '../../infra/options.ts';
-import { EXAMPLE } from './synthesized.ts';
+import { EXAMPLE } from '../helpers/synthesized.ts';
 
 const read = (values: Partial<Record<ContextKey, unknown>>) => readOptions((key) => values[key]);
 

@@ -1,7 +1,7 @@
 // What the two roles may do, in the synthesized stack.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EXAMPLE, onlyOf, resourcesOf } from './synthesized.ts';
+import { EXAMPLE, onlyOf, resourcesOf } from '../helpers/synthesized.ts';
 
 const roleId = (prefix: string, context: Record<string, string> = {}) => {
   const found = resourcesOf('AWS::IAM::Role', context).filter((role) => role.id.startsWith(prefix));

@@ -1,7 +1,7 @@
 // Who may talk to whom: the security groups of the synthesized stack.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { onlyOf, resourcesOf } from './synthesized.ts';
+import { onlyOf, resourcesOf } from '../helpers/synthesized.ts';
 
 const groupId = (prefix: string) => {
   const found = resourcesOf('AWS::EC2::SecurityGroup').filter((group) => group.id.startsWith(prefix));

@@ -6,10 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createApp } from '../../infra/app.ts';
-import { lintTaskDefinition } from '../../infra/lint/index.ts';
-import { taskDefinitionOf } from '../../infra/render.ts';
-import { cliContext } from '../../infra/synth.ts';
-import { changes, EXAMPLE, onlyOf, resourcesOf, synthesized } from './synthesized.ts';
+import { cliContext } from '../helpers/synth.ts';
+import { changes, EXAMPLE, onlyOf, resourcesOf, synthesized } from '../helpers/synthesized.ts';
 
 const none = { added: [], removed: [], changed: [], outputs: [] };
 const network = (context: Record<string, string>) => onlyOf('AWS::ECS::Service', context).Properties!.NetworkConfiguration.AwsvpcConfiguration;
@@ -152,14 +150,3 @@ function builtPlatforms(context: Record<string, string>): string[] {
   };
   return Object.values(manifest.dockerImages).map((image) => image.source.platform ?? 'the machine\'s');
 }
-
-test('with each option, the task definition still passes the Fargate linter', () => {
-  const options = [
-    { frontendImage: EXAMPLE.frontendImage, backendImage: EXAMPLE.backendImage },
-    { existingSecretArn: EXAMPLE.existingSecretArn },
-    { ecsExec: 'true' },
-    { graviton: 'true' },
-    { stackName: 'staging' },
-  ];
-  for (const context of options) assert.deepEqual(lintTaskDefinition(taskDefinitionOf(synthesized(context))), [], JSON.stringify(context));
-});

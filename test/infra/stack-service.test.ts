@@ -1,7 +1,7 @@
 // The service, its load balancer, its scaling and its alarms, in the synthesized stack.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { onlyOf, resourcesOf, synthesized } from './synthesized.ts';
+import { onlyOf, resourcesOf, synthesized } from '../helpers/synthesized.ts';
 
 const service = onlyOf('AWS::ECS::Service').Properties!;
 const targetGroup = onlyOf('AWS::ElasticLoadBalancingV2::TargetGroup');

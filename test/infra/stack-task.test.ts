@@ -3,8 +3,8 @@
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { taskDefinitionOf } from '../../infra/render.ts';
-import { onlyOf, synthesized } from './synthesized.ts';
+import { taskDefinitionOf } from '../../tools/task-definition/render.ts';
+import { onlyOf, synthesized } from '../helpers/synthesized.ts';
 
 const task = taskDefinitionOf(synthesized());
 const container = (name: string): ContainerDefinition => {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LOG_BATCH_BYTES } from '../../services/shared/logger.ts';
-import { latencyProxy } from '../faults/latency-proxy.ts';
+import { latencyProxy } from '../helpers/latency-proxy.ts';
 import { startLoad, type Sample } from '../helpers/load.ts';
 import { startService, type ServiceProcess } from '../helpers/process.ts';
 
