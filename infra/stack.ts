@@ -55,7 +55,7 @@ export class FargateTaskStack extends Stack {
     // injection), so the task role reads it, not the execution role.
     task.definition.addToTaskRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
 
-    // Named after the stack: `aws ecs list-services --cluster fargate-task-reference`.
+    // Named after the stack: `aws ecs list-services --cluster <stack name>`.
     const cluster = new Cluster(this, 'Cluster', { clusterName: name, vpc: network.vpc });
     Validations.of(cluster).acknowledge({
       id: 'AwsSolutions::AwsSolutions-ECS4',

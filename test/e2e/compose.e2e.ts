@@ -13,8 +13,9 @@ import type { FrontendHello } from '../../services/shared/schemas.ts';
 import { compileCacheReport } from '../helpers/compile-cache.ts';
 import { openPage } from '../helpers/browser.ts';
 import { ComposeStack, docker, waitFor, type Container } from '../helpers/compose.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
-const stack = new ComposeStack('fargate-task-reference-e2e');
+const stack = new ComposeStack(`${PROJECT_NAME}-e2e`);
 const TASK_URL = 'http://localhost:3000';
 const APPS = ['backend', 'frontend'] as const;
 const probe = (name: string) => readFileSync(new URL(`../helpers/probes/${name}.ts`, import.meta.url), 'utf8');
@@ -109,7 +110,7 @@ test('each image adds a few tens of MB at most to the base image', async (t) => 
   const size = async (image: string) => Number((await docker(['image', 'inspect', '-f', '{{.Size}}', image])).trim());
   const base = await size('node:24-trixie-slim');
   for (const service of APPS) {
-    const added = (await size(`fargate-task-reference-${service}:local`)) - base;
+    const added = (await size(`${stack.project}-${service}`)) - base;
     t.diagnostic(`image ${service}: ${((base + added) / 1e6).toFixed(1)} MB, ${(added / 1e6).toFixed(1)} MB above node:24-trixie-slim (${(base / 1e6).toFixed(1)} MB)`);
     assert.ok(added > 0 && added < 40e6, `${service} adds ${added} bytes`);
   }

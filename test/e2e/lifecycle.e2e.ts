@@ -8,8 +8,9 @@ import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { assertOutcomes, report, startLoad } from '../helpers/load.ts';
 import { ComposeStack, waitFor } from '../helpers/compose.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
-const stack = new ComposeStack('fargate-task-reference-e2e-lifecycle');
+const stack = new ComposeStack(`${PROJECT_NAME}-e2e-lifecycle`);
 const TASK_URL = 'http://localhost:3000';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

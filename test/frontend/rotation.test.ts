@@ -9,11 +9,12 @@ import { frontendApp } from '../helpers/apps.ts';
 import { fakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { captureLogs, type LogLine } from '../helpers/logs.ts';
 import { until } from '../helpers/wait.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 // Both services read the token from (a fake) Secrets Manager, as on Fargate.
 // A rotation must not fail a request, whichever side sees the new token first.
 
-const SECRET_ID = 'fargate-task-reference/internal-token';
+const SECRET_ID = `${PROJECT_NAME}/internal-token`;
 const OLD = 'old-token-aaaaaaaaaaaaaaaaaaaa';
 const NEW = 'new-token-bbbbbbbbbbbbbbbbbbbb';
 

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 
@@ -28,10 +29,10 @@ async function cdk(t: TestContext, ...args: string[]) {
   return { ...run, out, seconds: (Date.now() - started) / 1000 };
 }
 
-test('cdk synth works without credentials or network, writes fargate-task-reference.template.json and waits on nothing', async (t) => {
+test("cdk synth works without credentials or network, writes the stack's template and waits on nothing", async (t) => {
   const { code, output, out, seconds } = await cdk(t, 'synth', '-q');
   assert.equal(code, 0, output);
-  const template = JSON.parse(await readFile(join(out, 'fargate-task-reference.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+  const template = JSON.parse(await readFile(join(out, `${PROJECT_NAME}.template.json`), 'utf8')) as { Resources: Record<string, { Type: string }> };
   assert.ok(Object.values(template.Resources).some((resource) => resource.Type === 'AWS::ECS::Service'));
   assert.ok(existsSync(join(out, 'validation-report.json')), 'cdk-nag ran');
   // The CLI's notices and telemetry wait on the network where it drops packets (about 9 s here).

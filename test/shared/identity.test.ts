@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import { resolveIdentity } from '../../services/shared/identity.ts';
 import { closedOrigin, fakeBackend } from '../helpers/fake-backend.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 const TASK = {
   Cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/default',
   TaskARN: 'arn:aws:ecs:eu-west-1:123456789012:task/default/0123456789abcdef',
-  Family: 'fargate-task-reference',
+  Family: PROJECT_NAME,
   AvailabilityZone: 'eu-west-1b',
   LaunchType: 'FARGATE',
 };

@@ -4,8 +4,9 @@ import { internalToken, parseSecret, SecretFormatError } from '../../services/sh
 import { fakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { captureLogs } from '../helpers/logs.ts';
 import { until } from '../helpers/wait.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
-const SECRET_ID = 'fargate-task-reference/internal-token';
+const SECRET_ID = `${PROJECT_NAME}/internal-token`;
 const TOKEN = 'rotating-token-aaaaaaaaaaaaaaaa';
 
 const settings = { secretId: SECRET_ID, secretTtlSeconds: 300, internalToken: undefined };

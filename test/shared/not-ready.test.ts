@@ -7,6 +7,7 @@ import { buildApp as buildFrontend } from '../../services/frontend/app.ts';
 import { loadFrontendConfig } from '../../services/frontend/config.ts';
 import { fakeSecretsManager } from '../helpers/fake-secrets-manager.ts';
 import { until } from '../helpers/wait.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 test('without the secret both services stay up but not ready, and recover once it exists', async (t) => {
   const sm = await fakeSecretsManager(t);
@@ -27,7 +28,7 @@ test('without the secret both services stay up but not ready, and recover once i
 
   // Both read it again at their next retry (0.5 s after the first failed
   // read, then 1.5 s, 3.5 s...): ready without a restart.
-  sm.state.secrets.set('fargate-task-reference/internal-token', JSON.stringify({ token: 'created-later-0123456789' }));
+  sm.state.secrets.set(`${PROJECT_NAME}/internal-token`, JSON.stringify({ token: 'created-later-0123456789' }));
   await until(async () => (await request(frontend.server).get('/health/ready')).status === 200, 'ready once the secret exists');
   await request(frontend.server).get('/api/hello?name=you').expect(200);
 });

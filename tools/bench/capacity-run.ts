@@ -13,9 +13,10 @@ import { composeFargateFor, containerMemoryPeak, taskCpu, type TaskSizes } from 
 import { run } from './load.ts';
 import { openLoop, type Arrivals, type OpenLoopResult } from './open-loop.ts';
 import { answers200 } from './processes.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 // Not the e2e tests' projects, nor the default one people run by hand.
-export const PROJECT = 'fargate-task-reference-bench';
+export const PROJECT = `${PROJECT_NAME}-bench`;
 export const PORT = 3000;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const PATH = '/api/hello?name=bench';

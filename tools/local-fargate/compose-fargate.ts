@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { readComposeFile } from '../../test/helpers/compose-file.ts';
 import { FARGATE_SIZES as LINT_SIZES } from '../task-definition/lint/size.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -122,7 +123,7 @@ export function parseCommandLine(argv: readonly string[], sizes: TaskSizes = tas
 
 /** The compose project's name: COMPOSE_PROJECT_NAME, as docker compose reads it, or the compose file's `name`. */
 export function projectName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.COMPOSE_PROJECT_NAME ?? 'fargate-task-reference';
+  return env.COMPOSE_PROJECT_NAME ?? String((readComposeFile() as { name: unknown }).name);
 }
 
 /** The compose override that puts the task's containers into the task's cgroup. */

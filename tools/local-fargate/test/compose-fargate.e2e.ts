@@ -7,8 +7,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeFargateFor, taskSizes } from '../compose-fargate.ts';
 import { ComposeStack, docker } from '../../../test/helpers/compose.ts';
+import { PROJECT_NAME } from '../../../services/shared/project.ts';
 
-const PROJECT = 'fargate-task-reference-e2e-fargate';
+const PROJECT = `${PROJECT_NAME}-e2e-fargate`;
 const stack = new ComposeStack(PROJECT);
 const sizes = taskSizes();
 const APPS = sizes.containers.map((container) => container.name);

@@ -9,6 +9,7 @@ import { PLACEHOLDERS } from '../placeholders.ts';
 import { renderTaskDefinition, synthesizedTaskDefinition, taskDefinitionOf, TASK_DEFINITION_FILE } from '../render.ts';
 import { synthesized } from '../../../test/helpers/synthesized.ts';
 import { loadConfig, variablesOf } from '../../../services/shared/env.ts';
+import { PROJECT_NAME } from '../../../services/shared/project.ts';
 
 const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
 const taskDefinition = synthesizedTaskDefinition();
@@ -62,7 +63,7 @@ test('the containers fit in the task: their cpu and memory add up to at most the
 });
 
 // A value of the shape the stack gives SECRET_ID on AWS.
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:fargate-task-reference/internal-token-AbCdEf';
+const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${PROJECT_NAME}/internal-token-AbCdEf`;
 
 for (const { definition, settings } of taskContainers(taskDefinition)) {
   if (settings === undefined) continue; // not one of our services
