@@ -20,20 +20,16 @@ import {
 } from 'aws-cdk-lib/aws-ecs';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { backendSettings } from '../services/backend/config.ts';
-import { frontendSettings } from '../services/frontend/config.ts';
-import type { serviceSettings } from '../services/shared/config.ts';
-import type { Setting } from '../services/shared/env.ts';
-
-/** What the service uses when the task does not set the variable. */
-function defaultOf<T>(setting: Setting<T>): T {
-  return setting.parse(undefined);
-}
+import type { TObject } from 'typebox';
+import { BackendEnv, loadBackendConfig } from '../services/backend/config.ts';
+import { FrontendEnv, loadFrontendConfig } from '../services/frontend/config.ts';
+import type { ServiceConfig } from '../services/shared/config.ts';
+import { defaultOf, type Env } from '../services/shared/load-config.ts';
 
 // The task sets neither PORT nor HOST: each service listens where its own
-// defaults say, so the ports below are read from the services, not repeated.
-export const BACKEND_PORT = defaultOf(backendSettings.port);
-export const FRONTEND_PORT = defaultOf(frontendSettings.port);
+// defaults say, so the ports below are read from the services' schemas, not repeated.
+export const BACKEND_PORT = defaultOf(BackendEnv, 'PORT');
+export const FRONTEND_PORT = defaultOf(FrontendEnv, 'PORT');
 
 export type ContainerName = 'backend' | 'frontend';
 
@@ -41,13 +37,15 @@ export type ContainerName = 'backend' | 'frontend';
 export interface ContainerSource {
   /** The Dockerfile its image is built from, relative to the repository root. */
   readonly dockerfile: string;
-  /** The settings its service reads: the only environment variables worth setting. */
-  readonly settings: ReturnType<typeof serviceSettings>;
+  /** Its service's environment schema: its keys are the only variables worth setting. */
+  readonly schema: TObject;
+  /** How its service reads that environment (to check the one the task gives it). */
+  readonly loadConfig: (env: Env) => ServiceConfig;
 }
 
 export const CONTAINER_SOURCES: Readonly<Record<ContainerName, ContainerSource>> = {
-  backend: { dockerfile: 'Dockerfile.backend', settings: backendSettings },
-  frontend: { dockerfile: 'Dockerfile.frontend', settings: frontendSettings },
+  backend: { dockerfile: 'Dockerfile.backend', schema: BackendEnv, loadConfig: loadBackendConfig },
+  frontend: { dockerfile: 'Dockerfile.frontend', schema: FrontendEnv, loadConfig: loadFrontendConfig },
 };
 
 /**

@@ -1,5 +1,5 @@
+import { appToken } from '../shared/app-token.ts';
 import { localIdentity } from '../shared/identity.ts';
-import { appToken } from '../shared/internal-token.ts';
 import { createLogger } from '../shared/logger.ts';
 import { amznTraceId, edgeRequestId } from '../shared/request-id.ts';
 import type { Deps } from '../shared/run.ts';

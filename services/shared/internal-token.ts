@@ -6,10 +6,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from './logger.ts';
-import type { App } from './server.ts';
 import { SecretCache } from './secret-cache.ts';
-
-export const MIN_TOKEN_LENGTH = 16;
+import { MIN_TOKEN_LENGTH } from './token-length.ts';
 
 export interface InternalToken {
   /** The token to send, or undefined while none has been read yet. */
@@ -129,12 +127,4 @@ function staticToken(token: string): InternalToken {
     start: () => {},
     stop: () => {},
   };
-}
-
-/** The app's token: read from when the app is ready, released when it closes. */
-export function appToken(app: App, settings: TokenSettings, client?: SecretsManagerClient): InternalToken {
-  const token = internalToken(settings, app.log, client);
-  app.addHook('onReady', async () => token.start());
-  app.addHook('onClose', async () => token.stop());
-  return token;
 }

@@ -1,11 +1,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { serviceSettings } from './config.ts';
-import { ConfigError, type ConfigOf, type Env } from './env.ts';
+import type { ServiceConfig } from './config.ts';
 import { resolveIdentity } from './identity.ts';
+import { ConfigError, type Env } from './load-config.ts';
 import { createLogger, createPrettyLogger, type Logger } from './logger.ts';
 import type { Identity } from './schemas.ts';
-
-export type ServiceConfig = ConfigOf<ReturnType<typeof serviceSettings>>;
 
 /** What an app gets from outside; tests pass their own, main.ts the real ones. */
 export interface Deps {

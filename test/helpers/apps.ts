@@ -3,7 +3,7 @@ import { buildApp as buildBackendApp } from '../../services/backend/app.ts';
 import { loadBackendConfig } from '../../services/backend/config.ts';
 import { buildApp as buildFrontendApp } from '../../services/frontend/app.ts';
 import { loadFrontendConfig } from '../../services/frontend/config.ts';
-import type { Env } from '../../services/shared/env.ts';
+import type { Env } from '../../services/shared/load-config.ts';
 import { captureLogs } from './logs.ts';
 
 // Each app is built from a literal environment, exactly as main.ts would read

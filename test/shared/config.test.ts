@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backendSettings, loadBackendConfig } from '../../services/backend/config.ts';
-import { loadFrontendConfig } from '../../services/frontend/config.ts';
-import { ConfigError, loadConfig, optionalSecret, variablesOf } from '../../services/shared/env.ts';
+import { BackendEnv, loadBackendConfig } from '../../services/backend/config.ts';
+import { FrontendEnv, loadFrontendConfig } from '../../services/frontend/config.ts';
+import { ConfigError, defaultOf } from '../../services/shared/load-config.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 function configError(load: () => unknown): ConfigError {
   try {
@@ -41,15 +42,34 @@ test('an empty variable counts as unset', () => {
   assert.equal(loadBackendConfig({ PORT: '', HOST: '  ' }).port, 8080);
 });
 
+test('URLs are normalised: the backend to its origin, the metadata endpoint without a trailing slash', () => {
+  const config = loadFrontendConfig({ BACKEND_URL: 'HTTP://LocalHost:8080/', ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc/' });
+  assert.equal(config.backendUrl, 'http://localhost:8080');
+  assert.equal(config.metadataUri, 'http://169.254.170.2/v4/abc');
+  assert.equal(loadFrontendConfig({}).metadataUri, undefined);
+});
+
+test("the secret's default is named after the project; LOG_FORMAT's follows the terminal", () => {
+  const config = loadBackendConfig({});
+  assert.equal(config.secretId, `${PROJECT_NAME}/internal-token`);
+  assert.equal(config.logFormat, process.stdout.isTTY ? 'pretty' : 'json');
+  assert.equal(config.internalToken, undefined);
+});
+
 test('a bad value names the variable, the rule and the value', () => {
   const cases: Array<[Record<string, string>, string, RegExp]> = [
     [{ PORT: 'abc' }, 'PORT', /^PORT must be an integer from 0 to 65535 \(got "abc"\)$/],
     [{ PORT: '70000' }, 'PORT', /^PORT must be an integer/],
     [{ PORT: '3000.5' }, 'PORT', /^PORT must be an integer/],
+    [{ PORT: '1e3' }, 'PORT', /^PORT must be an integer/],
+    [{ PORT: 'true' }, 'PORT', /^PORT must be an integer/],
     [{ BACKEND_URL: 'localhost:8080' }, 'BACKEND_URL', /^BACKEND_URL must be an http:\/\/ or https:\/\/ URL/],
     [{ BACKEND_URL: 'not a url' }, 'BACKEND_URL', /^BACKEND_URL must be an http/],
     [{ BACKEND_URL: 'http://localhost:8080/api' }, 'BACKEND_URL', /^BACKEND_URL must be an origin/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT', /^LOG_FORMAT must be one of json, pretty \(got "xml"\)$/],
+    [{ SECRET_ID: 'a secret' }, 'SECRET_ID', /^SECRET_ID must be a Secrets Manager secret name or ARN \(got "a secret"\)$/],
+    [{ ECS_CONTAINER_METADATA_URI_V4: 'ftp://x' }, 'ECS_CONTAINER_METADATA_URI_V4', /^ECS_CONTAINER_METADATA_URI_V4 must be an http:\/\/ or https:\/\/ URL/],
     [{ HOST: 'a host' }, 'HOST', /^HOST must be a host name or IP address/],
     [{ BACKEND_TIMEOUT_MS: '0' }, 'BACKEND_TIMEOUT_MS', /^BACKEND_TIMEOUT_MS must be an integer from 10 to 60000/],
   ];
@@ -61,13 +81,19 @@ test('a bad value names the variable, the rule and the value', () => {
 });
 
 test('a secret value is never repeated in the error', () => {
-  const settings = { token: optionalSecret('TOKEN', 16) };
-  const error = configError(() => loadConfig(settings, { TOKEN: 'hunter2' }));
-  assert.equal(error.message, 'TOKEN must be at least 16 characters long');
+  const error = configError(() => loadBackendConfig({ INTERNAL_TOKEN: 'hunter2' }));
+  assert.equal(error.message, 'INTERNAL_TOKEN must be at least 16 characters long');
 });
 
 test('each service publishes the names of the variables it reads', () => {
-  assert.deepEqual(variablesOf(backendSettings).sort(), [
+  assert.deepEqual(Object.keys(BackendEnv.properties).sort(), [
     'ECS_CONTAINER_METADATA_URI_V4', 'HOST', 'INTERNAL_TOKEN', 'LOG_FORMAT', 'LOG_LEVEL', 'PORT', 'SECRET_ID', 'SECRET_TTL_SECONDS', 'SHUTDOWN_TIMEOUT_MS',
   ].sort());
+});
+
+test('a default read from the schema is the one the service uses', () => {
+  const config = loadFrontendConfig({});
+  assert.equal(defaultOf(FrontendEnv, 'BACKEND_CONNECTIONS'), config.backendConnections);
+  assert.equal(defaultOf(FrontendEnv, 'PORT'), config.port);
+  assert.equal(defaultOf(BackendEnv, 'PORT'), loadBackendConfig({}).port);
 });

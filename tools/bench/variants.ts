@@ -5,8 +5,9 @@
 // And no backend at all: the cheapest answer a server gives (G), the load
 // generator's ceiling.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FrontendEnv } from '../../services/frontend/config.ts';
+import { defaultOf } from '../../services/shared/load-config.ts';
 import { containerNodeFlags } from '../../test/helpers/node-flags.ts';
 import type { Target } from './load.ts';
 import { nginxArgs } from './nginx.ts';
@@ -60,15 +61,11 @@ const NODE = process.execPath;
 const QUERY = '?name=bench';
 
 /**
- * The frontend's default BACKEND_CONNECTIONS, read from its config file as
- * the bench reads the Dockerfiles: the floor's pool gets the same number,
- * and the bench does not import the services.
+ * The frontend's default BACKEND_CONNECTIONS, read from its config schema
+ * (its config module, not the app): the floor's pool gets the same number.
  */
 export function frontendDefaultBackendConnections(): number {
-  const source = readFileSync(join(ROOT, 'services/frontend/config.ts'), 'utf8');
-  const value = /integer\('BACKEND_CONNECTIONS', ([\d_]+),/.exec(source)?.[1];
-  if (value === undefined) throw new Error("services/frontend/config.ts: expected integer('BACKEND_CONNECTIONS', N, ...)");
-  return Number(value.replaceAll('_', ''));
+  return defaultOf(FrontendEnv, 'BACKEND_CONNECTIONS');
 }
 
 /**

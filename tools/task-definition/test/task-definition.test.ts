@@ -8,7 +8,6 @@ import { taskContainers } from '../compose-drift.ts';
 import { PLACEHOLDERS } from '../placeholders.ts';
 import { renderTaskDefinition, synthesizedTaskDefinition, taskDefinitionOf, TASK_DEFINITION_FILE } from '../render.ts';
 import { synthesized } from '../../../test/helpers/synthesized.ts';
-import { loadConfig, variablesOf } from '../../../services/shared/env.ts';
 import { PROJECT_NAME } from '../../../services/shared/project.ts';
 
 const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
@@ -65,15 +64,15 @@ test('the containers fit in the task: their cpu and memory add up to at most the
 // A value of the shape the stack gives SECRET_ID on AWS.
 const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${PROJECT_NAME}/internal-token-AbCdEf`;
 
-for (const { definition, settings } of taskContainers(taskDefinition)) {
-  if (settings === undefined) continue; // not one of our services
+for (const { definition, schema, loadConfig } of taskContainers(taskDefinition)) {
+  if (schema === undefined || loadConfig === undefined) continue; // not one of our services
   const { name, healthCheck, stopTimeout } = definition;
   const environment = Object.fromEntries(
     (definition.environment ?? []).map((variable) => [String(variable.name), variable.value === '{{SECRET_ARN}}' ? SECRET_ARN : variable.value]),
   );
 
   test(`${name}: every environment variable the stack sets is one the service reads`, () => {
-    const read = variablesOf(settings);
+    const read = Object.keys(schema.properties);
     assert.deepEqual(
       Object.keys(environment).filter((variable) => !read.includes(variable)),
       [],
@@ -81,11 +80,11 @@ for (const { definition, settings } of taskContainers(taskDefinition)) {
   });
 
   test(`${name}: the service accepts the environment the stack gives it`, () => {
-    assert.doesNotThrow(() => loadConfig(settings, environment));
+    assert.doesNotThrow(() => loadConfig(environment));
   });
 
   test(`${name}: the service's shutdown bound ends before ECS's stopTimeout sends SIGKILL`, () => {
-    const { shutdownTimeoutMs } = loadConfig(settings, environment);
+    const { shutdownTimeoutMs } = loadConfig(environment);
     assert.ok(stopTimeout !== undefined, 'stopTimeout is set');
     assert.ok(shutdownTimeoutMs < stopTimeout * 1000, `SHUTDOWN_TIMEOUT_MS ${shutdownTimeoutMs} ms is not below stopTimeout ${stopTimeout} s`);
   });
