@@ -25,3 +25,8 @@ test('no import cycle among the files of services/', () => {
   const cycles = cyclesOf(importGraph(SERVICES)).map((cycle) => cycle.map((file) => relative(ROOT, file)).join(' -> '));
   assert.deepEqual(cycles, []);
 });
+
+test('services/ imports nothing outside itself but package.json (the project name)', () => {
+  const outside = [...importGraph(SERVICES).values()].flat().map((file) => relative(ROOT, file)).filter((file) => !file.startsWith('services/') && file !== 'package.json');
+  assert.deepEqual(outside, []);
+});
