@@ -24,6 +24,15 @@ export interface StackOptions {
   readonly logRetentionDays: number;
   readonly ecsExec: boolean;
   readonly graviton: boolean;
+  /** A role GitHub Actions on this repository's main branch may deploy with; undefined: none. */
+  readonly githubDeploy: GitHubDeployOptions | undefined;
+}
+
+export interface GitHubDeployOptions {
+  /** owner/name, as GitHub spells it: the OIDC token's `sub` names it. */
+  readonly repository: string;
+  /** The account's existing token.actions.githubusercontent.com provider; undefined: the stack creates it. */
+  readonly oidcProviderArn: string | undefined;
 }
 
 export interface ExistingVpc {
@@ -54,6 +63,8 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'days CloudWatch Logs keeps the logs, default 30',
   ecsExec: 'true: allow `aws ecs execute-command` (makes the root filesystems writable, see docs/deploy.md)',
   graviton: 'true: run on ARM64 (Graviton) and build the images for linux/arm64',
+  githubRepository: "owner/name: a role this GitHub repository's main branch deploys with, and two image repositories (docs/deploy.md)",
+  githubOidcProviderArn: "with githubRepository: the account's existing token.actions.githubusercontent.com OIDC provider; default: the stack creates it",
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -72,6 +83,10 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/;
 // A complete ARN ends in the six random characters Secrets Manager appends to the name.
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+// GitHub: an owner is letters, digits and single hyphens; a repository name letters, digits, ".", "_" and "-".
+const GITHUB_REPOSITORY = /^(?=[^/]{1,39}\/)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
+// An account has at most one provider per URL, and the role trusts only GitHub's.
+const GITHUB_OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** Reads and checks every option; `context` returns the raw value of a key (undefined when unset). */
@@ -145,6 +160,12 @@ export function readOptions(context: (key: ContextKey) => unknown): StackOptions
   const maxCapacity = wholeNumber('maxCapacity', 6);
   if (maxCapacity < minCapacity) throw new OptionError(`maxCapacity ${maxCapacity} is below minCapacity ${minCapacity}`);
 
+  const githubRepository = matching('githubRepository', GITHUB_REPOSITORY, 'a GitHub repository as owner/name, such as octo-org/app');
+  const oidcProviderArn = matching('githubOidcProviderArn', GITHUB_OIDC_PROVIDER_ARN, 'the ARN of an IAM OIDC provider for token.actions.githubusercontent.com');
+  if (oidcProviderArn !== undefined && githubRepository === undefined) {
+    throw new OptionError('githubOidcProviderArn needs githubRepository: the provider is only used by the deploy role for that repository');
+  }
+
   const logRetentionDays = wholeNumber('logRetentionDays', 30);
   if (!RETENTION_DAYS.includes(logRetentionDays)) throw new OptionError(`logRetentionDays must be one of ${RETENTION_DAYS.join(', ')} (got ${logRetentionDays})`);
 
@@ -161,5 +182,6 @@ export function readOptions(context: (key: ContextKey) => unknown): StackOptions
     logRetentionDays,
     ecsExec: flag('ecsExec'),
     graviton: flag('graviton'),
+    githubDeploy: githubRepository === undefined ? undefined : { repository: githubRepository, oidcProviderArn },
   };
 }

@@ -1,6 +1,7 @@
 // The whole deployment, top to bottom: network, secret, logs, the task, the
-// cluster, the load balancer, the service and its alarms. Every choice comes
-// from StackOptions (options.ts); nothing is looked up, so it synthesizes offline.
+// cluster, the load balancer, the service and its alarms, and (opt-in) what
+// GitHub Actions deploys with. Every choice comes from StackOptions
+// (options.ts); nothing is looked up, so it synthesizes offline.
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Cluster, CpuArchitecture, type ICluster } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -8,6 +9,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
+import { GitHubDeploy } from './github-deploy.ts';
 import { builtImages, prebuiltImages } from './images.ts';
 import { LoadBalancer } from './load-balancer.ts';
 import { Network } from './network.ts';
@@ -80,11 +82,22 @@ export class FargateTaskStack extends Stack {
 
     new Alarms(this, 'Alarms', { name, service, targetGroup: loadBalancer.targetGroup });
 
+    // -c githubRepository=owner/name: a role that repository's main branch
+    // assumes through GitHub's OIDC provider, and the image repositories its
+    // workflow pushes to (.github/workflows/ci.yml).
+    const githubDeploy = options.githubDeploy === undefined ? undefined : new GitHubDeploy(this, 'GitHubDeploy', options.githubDeploy);
+
     new CfnOutput(this, 'ServiceUrl', { description: 'Where the service answers', value: loadBalancer.url });
     new CfnOutput(this, 'LoadBalancerDnsName', { description: "Point your domain's CNAME or alias record here", value: loadBalancer.alb.loadBalancerDnsName });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: service.serviceName });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName });
     new CfnOutput(this, 'SecretArn', { value: secret.secretArn });
+    if (githubDeploy !== undefined) {
+      // Read by the workflow by these keys (and the role ARN by you, once).
+      new CfnOutput(this, 'GitHubDeployRoleArn', { description: 'The GitHub repository variable AWS_DEPLOY_ROLE_ARN', value: githubDeploy.role.roleArn });
+      new CfnOutput(this, 'FrontendRepositoryUri', { description: 'Where GitHub Actions pushes the frontend image', value: githubDeploy.repositories.frontend.repositoryUri });
+      new CfnOutput(this, 'BackendRepositoryUri', { description: 'Where GitHub Actions pushes the backend image', value: githubDeploy.repositories.backend.repositoryUri });
+    }
   }
 }

@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONTEXT_KEYS, OptionError, readOptions, type ContextKey } from '../../infra/options.ts';
+import { PROJECT_NAME } from '../../services/shared/project.ts';
 import { EXAMPLE } from '../helpers/synthesized.ts';
 
 const read = (values: Partial<Record<ContextKey, unknown>>) => readOptions((key) => values[key]);
 
 test('no context gives the documented defaults', () => {
   assert.deepEqual(read({}), {
-    stackName: 'fargate-task-reference',
+    stackName: PROJECT_NAME,
     images: undefined,
     existingVpc: undefined,
     taskSubnets: 'private',
@@ -20,7 +21,14 @@ test('no context gives the documented defaults', () => {
     logRetentionDays: 30,
     ecsExec: false,
     graviton: false,
+    githubDeploy: undefined,
   });
+});
+
+test('githubRepository turns on the GitHub deploy role, with the stack\'s own OIDC provider unless one is given', () => {
+  const provider = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+  assert.deepEqual(read({ githubRepository: 'octo-org/app.web' }).githubDeploy, { repository: 'octo-org/app.web', oidcProviderArn: undefined });
+  assert.deepEqual(read({ githubRepository: 'Octo/App_1', githubOidcProviderArn: provider }).githubDeploy, { repository: 'Octo/App_1', oidcProviderArn: provider });
 });
 
 test('strings from -c and JSON values from cdk.json mean the same', () => {
@@ -50,6 +58,13 @@ const bad: ReadonlyArray<[string, Partial<Record<ContextKey, unknown>>, RegExp]>
   ['a retention CloudWatch does not offer', { logRetentionDays: '10' }, /^logRetentionDays must be one of 1, 3, 5/],
   ['a flag that is not true or false', { ecsExec: 'yes' }, /^ecsExec must be true or false/],
   ['an object', { minCapacity: { value: 2 } }, /^minCapacity must be a string, number or boolean/],
+  ['a GitHub repository without its owner', { githubRepository: 'app' }, /^githubRepository must be a GitHub repository as owner\/name/],
+  ['a GitHub repository as a URL', { githubRepository: 'https://github.com/octo/app' }, /^githubRepository must be a GitHub repository as owner\/name/],
+  ['a GitHub owner with a leading hyphen', { githubRepository: '-octo/app' }, /^githubRepository must be/],
+  ['a GitHub owner longer than 39 characters', { githubRepository: `${'o'.repeat(40)}/app` }, /^githubRepository must be/],
+  ['a GitHub repository named ".."', { githubRepository: 'octo/..' }, /^githubRepository must be/],
+  ['an OIDC provider for another issuer', { githubRepository: 'octo/app', githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.com' }, /^githubOidcProviderArn must be the ARN of an IAM OIDC provider for token\.actions\.githubusercontent\.com/],
+  ['an OIDC provider without a GitHub repository', { githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' }, /^githubOidcProviderArn needs githubRepository/],
 ];
 
 for (const [what, values, message] of bad) {

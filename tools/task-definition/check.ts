@@ -32,6 +32,8 @@ const TEMPLATES: ReadonlyArray<{ name: string; context: Record<string, string> }
       existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/internal-token-AbCdEf',
       ecsExec: 'true',
       graviton: 'true',
+      // Not githubOidcProviderArn: without it the stack creates the OIDC provider, and cfn-lint sees it.
+      githubRepository: 'octo-org/app',
     },
   },
 ];
