@@ -6,7 +6,7 @@ import { FRONTEND_PORT } from '../../infra/task.ts';
 import { probeReadiness } from '../helpers/process.ts';
 import { startLoad } from '../helpers/load.ts';
 import { startInContainer } from '../helpers/container.ts';
-import { resourcesOf } from '../helpers/synthesized.ts';
+import { template } from '../helpers/synthesized.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const CALLERS = 200;
@@ -18,8 +18,8 @@ interface HealthCheck {
 
 /** The frontend container's health check, as the stack's task definition writes it. */
 function frontendHealthCheck(): HealthCheck {
-  const [task] = resourcesOf('AWS::ECS::TaskDefinition');
-  const containers = task!.Properties!.ContainerDefinitions as Array<{ Name: string; HealthCheck?: { Command: string[]; Timeout: number } }>;
+  const [task] = Object.values(template().findResources('AWS::ECS::TaskDefinition'));
+  const containers = task?.Properties.ContainerDefinitions as Array<{ Name: string; HealthCheck?: { Command: string[]; Timeout: number } }>;
   const check = containers.find((container) => container.Name === 'frontend')?.HealthCheck;
   assert.ok(check !== undefined, 'the frontend container has a health check');
   return { command: check.Command, timeout: check.Timeout };

@@ -1,40 +1,24 @@
-// The stack synthesized with given context values, once per set of values,
-// for the assertions in stack-*.test.ts. The same path as `npx cdk synth`:
-// cdk.json's context underneath, cdk-nag on.
+// The stack synthesized with given context values, once per set of values
+// (a synth takes seconds), as a Template to assert on. The same path as
+// `npx cdk synth`: cdk.json's context underneath, cdk-nag on.
 import { Template } from 'aws-cdk-lib/assertions';
 import { synthesizeTemplate, type CfnTemplate } from './synth.ts';
 
-const cache = new Map<string, CfnTemplate>();
-
-export function synthesized(context: Readonly<Record<string, string>> = {}): CfnTemplate {
-  const key = JSON.stringify(context);
-  let template = cache.get(key);
-  if (template === undefined) {
-    template = synthesizeTemplate(context);
-    cache.set(key, template);
-  }
-  return template;
-}
+const cache = new Map<string, Template>();
 
 export function template(context: Readonly<Record<string, string>> = {}): Template {
-  return Template.fromJSON(synthesized(context) as unknown as Record<string, unknown>);
+  const key = JSON.stringify(context);
+  let synthesized = cache.get(key);
+  if (synthesized === undefined) {
+    synthesized = Template.fromJSON(synthesizeTemplate(context));
+    cache.set(key, synthesized);
+  }
+  return synthesized;
 }
 
-type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };
-
-/** The resources of one type, each with its logical id. */
-export function resourcesOf(type: string, context: Readonly<Record<string, string>> = {}): Array<Resource & { id: string }> {
-  return Object.entries(synthesized(context).Resources as Record<string, Resource>)
-    .filter(([, resource]) => resource.Type === type)
-    .map(([id, resource]) => ({ id, ...resource }));
-}
-
-/** The only resource of a type; fails when there is not exactly one. */
-export function onlyOf(type: string, context: Readonly<Record<string, string>> = {}): Resource & { id: string } {
-  const found = resourcesOf(type, context);
-  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0]!;
-}
+type Resource = CfnTemplate['Resources'][string] & { readonly Metadata?: Readonly<Record<string, unknown>> };
+const resourcesIn = (context: Readonly<Record<string, string>>) => (template(context).toJSON() as CfnTemplate).Resources as Readonly<Record<string, Resource>>;
+const outputsIn = (context: Readonly<Record<string, string>>) => (template(context).toJSON() as CfnTemplate).Outputs as Readonly<Record<string, unknown>> | undefined;
 
 /** A resource's construct path without the stack and the trailing /Resource: `Task/Definition`. */
 function pathOf(resource: Resource, id: string): string {
@@ -44,9 +28,8 @@ function pathOf(resource: Resource, id: string): string {
 
 /** What context values change in the template: resources added, removed and changed, and outputs changed, by construct path. */
 export function changes(context: Readonly<Record<string, string>>): { added: string[]; removed: string[]; changed: string[]; outputs: string[] } {
-  const before = synthesized().Resources as Record<string, Resource>;
-  const after = synthesized(context).Resources as Record<string, Resource>;
-  const outputs = [synthesized().Outputs, synthesized(context).Outputs] as Array<Record<string, unknown>>;
+  const [before, after] = [resourcesIn({}), resourcesIn(context)];
+  const outputs = [outputsIn({}), outputsIn(context)];
   return {
     added: Object.keys(after).filter((id) => !(id in before)).map((id) => pathOf(after[id]!, id)).sort(),
     removed: Object.keys(before).filter((id) => !(id in after)).map((id) => pathOf(before[id]!, id)).sort(),
@@ -54,7 +37,7 @@ export function changes(context: Readonly<Record<string, string>>): { added: str
       .filter((id) => id in before && JSON.stringify(before[id]) !== JSON.stringify(after[id]))
       .map((id) => pathOf(after[id]!, id))
       .sort(),
-    outputs: Object.keys({ ...outputs[0], ...outputs[1] }).filter((key) => JSON.stringify(outputs[0]![key]) !== JSON.stringify(outputs[1]![key])),
+    outputs: Object.keys({ ...outputs[0], ...outputs[1] }).filter((key) => JSON.stringify(outputs[0]?.[key]) !== JSON.stringify(outputs[1]?.[key])),
   };
 }
 

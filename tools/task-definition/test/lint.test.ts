@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { lintTaskDefinition, RULE_IDS, UnusableInputError } from '../lint/index.ts';
 import { childPath } from '../lint/json.ts';
 import { taskDefinitionOf } from '../render.ts';
-import { EXAMPLE, synthesized } from '../../../test/helpers/synthesized.ts';
+import type { CfnTemplate } from '../../../test/helpers/synth.ts';
+import { EXAMPLE, template } from '../../../test/helpers/synthesized.ts';
 import { arm64, initContainer, oneContainer, ourTask, secretWithJsonKey, stringSizes, variant } from './lint-fixtures.ts';
 
 test('valid task definitions lint clean', () => {
@@ -125,5 +126,5 @@ test('with each option, the task definition still passes the Fargate linter', ()
     { graviton: 'true' },
     { stackName: 'staging' },
   ];
-  for (const context of options) assert.deepEqual(lintTaskDefinition(taskDefinitionOf(synthesized(context))), [], JSON.stringify(context));
+  for (const context of options) assert.deepEqual(lintTaskDefinition(taskDefinitionOf(template(context).toJSON() as CfnTemplate)), [], JSON.stringify(context));
 });

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { taskContainers } from '../compose-drift.ts';
 import { PLACEHOLDERS } from '../placeholders.ts';
 import { renderTaskDefinition, synthesizedTaskDefinition, taskDefinitionOf, TASK_DEFINITION_FILE } from '../render.ts';
-import { synthesized } from '../../../test/helpers/synthesized.ts';
+import type { CfnTemplate } from '../../../test/helpers/synth.ts';
+import { template } from '../../../test/helpers/synthesized.ts';
 import { PROJECT_NAME } from '../../../services/shared/project.ts';
 
 const committed = readFileSync(TASK_DEFINITION_FILE, 'utf8');
@@ -96,12 +97,12 @@ for (const { definition, schema, loadConfig } of taskContainers(taskDefinition))
 }
 
 test("a container whose image the code names keeps it as written; one the stack makes needs a placeholder", () => {
-  const template = synthesized();
-  const [id, resource] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')!;
+  const synthesized = template().toJSON() as CfnTemplate;
+  const [id, resource] = Object.entries(synthesized.Resources).find(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')!;
   const withSidecar = (Image: unknown) => {
     const properties = resource.Properties as { ContainerDefinitions: Array<Record<string, unknown>> };
     const sidecar = { Name: 'sidecar', Image, Essential: false };
-    return { ...template, Resources: { ...template.Resources, [id]: { ...resource, Properties: { ...properties, ContainerDefinitions: [...properties.ContainerDefinitions, sidecar] } } } };
+    return { ...synthesized, Resources: { ...synthesized.Resources, [id]: { ...resource, Properties: { ...properties, ContainerDefinitions: [...properties.ContainerDefinitions, sidecar] } } } };
   };
   const image = 'public.ecr.aws/docker/library/busybox:1.37';
   assert.equal(taskDefinitionOf(withSidecar(image)).containerDefinitions?.at(-1)?.image, image);

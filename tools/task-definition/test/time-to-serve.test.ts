@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { taskDefinitionOf } from '../render.ts';
 import { templateTimeToServe, timeToServe } from '../time-to-serve.ts';
-import { synthesized } from '../../../test/helpers/synthesized.ts';
+import type { CfnTemplate } from '../../../test/helpers/synth.ts';
+import { template } from '../../../test/helpers/synthesized.ts';
 
-const task = taskDefinitionOf(synthesized());
+const synthesized = template().toJSON() as CfnTemplate;
+const task = taskDefinitionOf(synthesized);
 
 test('a new task of the stack can take traffic 5 to 10 s after its containers start', () => {
-  assert.deepEqual(templateTimeToServe(synthesized()), { registeredAfter: 0, earliest: 5, latest: 10 });
+  assert.deepEqual(templateTimeToServe(synthesized), { registeredAfter: 0, earliest: 5, latest: 10 });
 });
 
 test('at most half the time the task took when the frontend waited for a HEALTHY backend and every check ran every 10 s', () => {
@@ -24,7 +26,7 @@ test('at most half the time the task took when the frontend waited for a HEALTHY
   };
   const before = timeToServe(waiting, { intervalSeconds: 10, healthyThreshold: 2 });
   assert.deepEqual(before, { registeredAfter: 10, earliest: 20, latest: 30 });
-  const now = templateTimeToServe(synthesized());
+  const now = templateTimeToServe(synthesized);
   assert.ok(now.earliest <= before.earliest / 2 && now.latest <= before.latest / 2, JSON.stringify({ before, now }));
 });
 
