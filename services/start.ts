@@ -41,6 +41,10 @@ const children: ChildProcess[] = services.map((service) => {
   const child = spawn(process.execPath, [new URL(`./${service.name}/main.ts`, import.meta.url).pathname], {
     env: service.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: Ctrl-C signals the terminal's group, and a
+    // service that got SIGINT from it and then our SIGTERM would take the
+    // second signal as "exit now" (close-with-grace). It gets ours alone.
+    detached: true,
   });
   const prefix = colour(service.colour, `${service.name.padEnd(8)} |`);
   for (const stream of [child.stdout, child.stderr]) {
@@ -62,6 +66,11 @@ function stop(): void {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
+
+// Out of its terminal's group, a service would outlive a launcher that dies.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import closeWithGrace from 'close-with-grace';
 import type { ServiceConfig } from './config.ts';
 import { resolveIdentity } from './identity.ts';
 import { ConfigError, type Env } from './load-config.ts';
@@ -50,43 +51,51 @@ async function loggerFor(name: string, config: ServiceConfig): Promise<Logger> {
 }
 
 /**
+ * What close-with-grace would also stop on, left to Node's defaults: only
+ * SIGTERM (ECS, docker stop) and SIGINT (Ctrl-C) ask this process to stop.
+ * Node's docs advise against JS listeners for SIGSEGV, SIGBUS, SIGFPE, SIGILL.
+ */
+const NOT_A_STOP: closeWithGrace.AllEvents[] = ['SIGHUP', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGUSR2', 'beforeExit'];
+
+/**
  * The process around an app: config from the environment, the logger,
- * listen, and a graceful stop on SIGTERM (ECS, docker stop) or SIGINT (Ctrl-C):
- * new requests get 503 at once, in-flight ones finish, then the process exits 0,
- * or 1 if draining takes longer than SHUTDOWN_TIMEOUT_MS.
+ * listen, and a graceful stop (close-with-grace, as fastify/demo) on SIGTERM
+ * or SIGINT: new requests get 503 at once, in-flight ones finish, then the
+ * process exits 0, or 1 if draining takes longer than SHUTDOWN_TIMEOUT_MS or
+ * a second signal comes. An uncaught exception or unhandled rejection logs a
+ * fatal line and exits 1 at once.
  */
 export async function runService<C extends ServiceConfig>(entry: ServiceEntry<C>): Promise<void> {
   const config = loadOrExit(entry);
   const logger = await loggerFor(entry.name, config);
 
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; exiting');
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled promise rejection; exiting');
-    process.exit(1);
-  });
+  let app: Listenable | undefined;
+  const crashed = (err: unknown) => logger.fatal({ err }, 'uncaught exception; exiting');
+  closeWithGrace(
+    {
+      delay: config.shutdownTimeoutMs,
+      logger,
+      skip: NOT_A_STOP,
+      onTimeout: (timeoutMs) => logger.error({ timeoutMs }, 'requests still in flight at the shutdown deadline; exiting anyway'),
+      onSecondSignal: (signal) => logger.error({ signal }, 'second signal while stopping; exiting at once'),
+      onSecondError: crashed,
+    },
+    async ({ signal, err }) => {
+      if (signal === undefined) {
+        // An error (close-with-grace hands an unhandled rejection over the
+        // same way): nothing to trust, so no drain. Exit here, the fatal line
+        // last: the library would exit 0 after a falsy `throw undefined`.
+        crashed(err);
+        process.exit(1);
+      }
+      logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: refusing new requests, finishing in-flight ones');
+      await app?.close();
+      logger.info('stopped');
+    },
+  );
 
   const identity = await resolveIdentity(entry.name, config.metadataUri, logger);
-  const app = entry.buildApp(config, { logger, identity });
-
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: refusing new requests, finishing in-flight ones');
-    const deadline = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline; exiting anyway');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    await app.close();
-    clearTimeout(deadline);
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  app = entry.buildApp(config, { logger, identity });
 
   try {
     await app.listen({ host: config.host, port: config.port });
