@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { HttpError } from '../shared/errors.ts';
 import type { InternalToken } from '../shared/internal-token.ts';
 import { REQUEST_ID_HEADER } from '../shared/request-id.ts';
 import type { BackendHello } from '../shared/schemas.ts';
 import { readBackendHello, readHealth } from './backend-answers.ts';
+import { Call, UnusableBody } from './backend-dispatch.ts';
 
 export interface BackendClientOptions {
   readonly origin: string;
@@ -25,10 +26,6 @@ export interface Hop<T> {
 // undici's error codes, grouped by what they tell the caller.
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 const TOO_SLOW = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-// Our backend's bodies are a few hundred bytes; a body far beyond that is a
-// fault, and is not kept in memory while it arrives.
-const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Maps a failed call to what the caller of the frontend sees: 503 when the
@@ -53,13 +50,6 @@ function unexpectedStatus(status: number): HttpError {
   return new HttpError(502, 'backend_error', `The backend answered with status ${status}.`);
 }
 
-class UnusableBody extends Error {
-  constructor(reason: string) {
-    super(`the backend's body ${reason}`);
-    this.name = 'UnusableBody';
-  }
-}
-
 /** The body read as its schema says (backend-answers.ts): an answer that breaks the contract is a 502, not a surprise for the caller. */
 function parseAs<T>(text: string, read: (value: unknown) => T | undefined): T {
   let value: unknown;
@@ -71,71 +61,6 @@ function parseAs<T>(text: string, read: (value: unknown) => T | undefined): T {
   const answer = read(value);
   if (answer === undefined) throw new UnusableBody('does not match its schema');
   return answer;
-}
-
-interface CallResult {
-  readonly status: number;
-  /** The body of a 200; other statuses' bodies are read and dropped. */
-  readonly body: string;
-}
-
-/**
- * One backend call on undici's dispatch API: the status and the body's bytes,
- * without the per-call machinery of pool.request() that this client does not
- * need (a Readable stream for the body, an AbortSignal and its listener, an
- * async resource), which each request paid in CPU time and garbage.
- */
-class Call implements Dispatcher.DispatchHandler {
-  readonly options: Dispatcher.DispatchOptions;
-  readonly #answer = Promise.withResolvers<CallResult>();
-  readonly #settled: () => void;
-  #controller: Dispatcher.DispatchController | undefined;
-  #status = 0;
-  #chunks: Buffer[] = [];
-  #bytes = 0;
-
-  /** `settled` runs once, when undici is done with the call: its connection is free again. */
-  constructor(options: Dispatcher.DispatchOptions, settled: () => void) {
-    this.options = options;
-    this.#settled = settled;
-  }
-
-  get answer(): Promise<CallResult> {
-    return this.#answer.promise;
-  }
-
-  /** Fails the call; one on a connection is aborted, which closes that connection. */
-  abandon(reason: Error): void {
-    this.#controller?.abort(reason);
-    this.#answer.reject(reason);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
-    this.#status = statusCode;
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#status !== 200) return;
-    this.#bytes += chunk.length;
-    if (this.#bytes > MAX_BODY_BYTES) controller.abort(new UnusableBody(`is larger than ${MAX_BODY_BYTES} bytes`));
-    else this.#chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    const chunks = this.#chunks;
-    const body = chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString();
-    this.#answer.resolve({ status: this.#status, body });
-    this.#settled();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
-    this.#answer.reject(error);
-    this.#settled();
-  }
 }
 
 /**
