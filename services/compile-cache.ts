@@ -6,6 +6,7 @@
 // the cache against its own version and each file's content, and compiles
 // anything that does not match as if there were no cache.
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { flushCompileCache, getCompileCacheDir } from 'node:module';
 
 const SERVICES = ['backend', 'frontend'];
@@ -26,7 +27,28 @@ const { entry } = (await import(`./${name}/main.ts`)) as typeof import('./backen
 const app = entry.buildApp(entry.loadConfig({ INTERNAL_TOKEN: randomBytes(24).toString('hex') }));
 await app.ready();
 await app.close();
-// The app loads the AWS SDK on its first secret read: in production, a
-// moment after start-up. Compile it now too.
-await import('@aws-sdk/client-secrets-manager');
+
+// On ECS (and in the compose task) a start also calls ECS's endpoints: the
+// task metadata (identity.ts, with fetch, which in the frontend goes through
+// the undici package it loads) and, on the first secret read, the task
+// role's credentials, which the AWS SDK's default chain reaches loading one
+// provider module after another. Both are called here, on a throwaway
+// endpoint on loopback that answers made-up credentials to any path.
+// node:http is loaded only now, after the app: loaded first, it would give
+// fetch Node's own dispatcher, not the undici package's that the app's fetch uses.
+const { createServer } = await import('node:http');
+const endpoint = createServer((_request, response) => {
+  const expiration = new Date(Date.now() + 3_600_000).toISOString();
+  response.end(JSON.stringify({ AccessKeyId: 'compile-cache', SecretAccessKey: 'compile-cache', Token: 'compile-cache', Expiration: expiration }));
+}).listen(0, '127.0.0.1');
+await once(endpoint, 'listening');
+const url = `http://127.0.0.1:${(endpoint.address() as { port: number }).port}/`;
+await (await fetch(url)).text();
+// The app loads the AWS SDK on its first secret read: in production, a moment after start-up.
+const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = url;
+const client = new SecretsManagerClient({ region: 'us-east-1' });
+await client.config.credentials();
+client.destroy();
+endpoint.close();
 flushCompileCache();

@@ -12,8 +12,11 @@
 // (`cgroup_parent`) with their weights (`cpu_shares`) and no quota of their
 // own. Every size is read from tools/task-definition/task-definition.json, unless --cpu and
 // --memory ask for another of Fargate's task sizes: the containers' weights
-// and memory limits then grow or shrink with the task's, in proportion.
+// and memory limits then grow or shrink with the task's, in proportion, and
+// the task metadata endpoint reports the size asked for. Each `up` gives the
+// task a new random credentials path (TASK_CREDENTIALS_ID), as ECS does.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,7 +44,7 @@ export function cpuStat(file: string): Record<string, number> {
       .map(([key, value]) => [key, Number(value)]),
   );
 }
-// The namespace owner (ECS's pause container) belongs to the task too.
+// The namespace owner: ECS's pause container, and the server of ECS's endpoints.
 const NAMESPACE_OWNER = 'task';
 
 const USAGE = 'usage: npm run compose:fargate [-- up|down|print] [--cpu UNITS] [--memory MiB]';
@@ -129,7 +132,10 @@ export function projectName(env: NodeJS.ProcessEnv = process.env): string {
 /** The compose override that puts the task's containers into the task's cgroup. */
 export function fargateOverride(sizes: TaskSizes, cgroupParent: string): string {
   const services: Record<string, unknown> = {
-    [NAMESPACE_OWNER]: { cgroup_parent: cgroupParent },
+    // Outside the task's cgroup: on Fargate, ECS's endpoints are served from
+    // outside the task and take none of its CPU or memory (and the pause
+    // container the owner also stands for uses none). It reports this size.
+    [NAMESPACE_OWNER]: { environment: { TASK_CPU: String(sizes.cpu), TASK_MEMORY: String(sizes.memory) } },
   };
   for (const container of sizes.containers) {
     services[container.name] = {
@@ -235,8 +241,8 @@ export async function composeFargateFor(
   return { code, output };
 }
 
-function run(command: string, args: readonly string[], input?: string): void {
-  const result = spawnSync(command, args, { cwd: ROOT, input, stdio: [input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
+function run(command: string, args: readonly string[], input?: string, env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync(command, args, { cwd: ROOT, input, env, stdio: [input === undefined ? 'inherit' : 'pipe', 'inherit', 'inherit'] });
   if (result.error !== undefined) throw new UsageError(`${command}: ${result.error.message}`);
   if (result.status !== 0) throw new UsageError(`${command} ${args.join(' ')} exited with ${result.status}`);
 }
@@ -281,7 +287,9 @@ function main(argv: readonly string[]): void {
   }
   cgroup.create(sizes);
   process.stdout.write(`compose:fargate: ${described}\n`);
-  run('docker', [...compose, 'up', '--build', '--detach', '--wait', '--wait-timeout', '180'], override);
+  // ECS makes the credentials path's id a UUID per task; one given in the environment is kept.
+  const env = { ...process.env, TASK_CREDENTIALS_ID: process.env.TASK_CREDENTIALS_ID || randomUUID() };
+  run('docker', [...compose, 'up', '--build', '--detach', '--wait', '--wait-timeout', '180'], override, env);
   process.stdout.write(`compose:fargate: the task answers on http://localhost:3000; stop it with: npm run compose:fargate -- down\n`);
 }
 

@@ -36,19 +36,36 @@ export function taskContainers(taskDefinition = synthesizedTaskDefinition()): Ta
 const NAMESPACE_OWNER = 'task';
 
 /**
- * Compose services that are not containers of the task: the namespace owner,
- * `aws` (moto, standing in for Secrets Manager) and `secret-init` (creates the
- * secret in moto). Only the owner's published ports are compared.
+ * Compose services that are not containers of the task: the namespace owner
+ * (which also serves ECS's endpoints), `aws` (moto, standing in for Secrets
+ * Manager and STS) and `secret-init` (creates the secret in moto). Of the
+ * owner, only its published ports and its address are compared.
  */
 export const COMPOSE_ONLY_SERVICES: readonly string[] = [NAMESPACE_OWNER, 'aws', 'secret-init'];
 
 /**
  * Variables compose may set that the task definition never does. On Fargate,
- * ECS gives the SDK the region and the task role's credentials, and the SDK
- * calls the real Secrets Manager; locally these point it at moto, with moto's
- * dummy credentials.
+ * ECS gives the SDK the region, and the SDK calls the real Secrets Manager;
+ * locally these point it at moto.
  */
-export const COMPOSE_ONLY_VARIABLES: readonly string[] = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+export const COMPOSE_ONLY_VARIABLES: readonly string[] = ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_REGION'];
+
+/**
+ * Variables ECS sets in every container of a task, so the task definition
+ * never names them: compose must set both on each task container, pointing at
+ * the namespace owner, which serves ECS's endpoints at ECS_ENDPOINT_ADDRESS.
+ */
+export const ECS_ENDPOINT_VARIABLES: readonly string[] = ['ECS_CONTAINER_METADATA_URI_V4', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+/** Where the SDKs and ECS_CONTAINER_METADATA_URI_V4 find ECS's endpoints, in every task. */
+export const ECS_ENDPOINT_ADDRESS = '169.254.170.2';
+
+/**
+ * Keys a task's containers never hold on Fargate: the task role's
+ * credentials come from ECS's endpoint, and keys in the environment would
+ * win over it in the SDK's default chain, hiding a role that does not work.
+ */
+export const STATIC_KEY_VARIABLES: readonly string[] = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
 // Compose cannot wait for "exited with any code" (COMPLETE): successful exit is the nearest.
 const COMPOSE_CONDITION: Readonly<Record<ContainerCondition, string>> = {
@@ -166,6 +183,7 @@ export function composeDrift(compose: unknown, containers: readonly TaskContaine
   }
 
   drift.push(...portDrift(containers, services[NAMESPACE_OWNER]));
+  drift.push(...ownerDrift(services[NAMESPACE_OWNER]));
   return drift;
 }
 
@@ -180,12 +198,30 @@ function serviceDrift(name: string, model: ComposeContainer, compose: ComposeCon
   for (const variable of model.environment) {
     if (!compose.environment.includes(variable)) drift.push(`${name}: environment: ${variable} is set in the task model, not in compose`);
   }
+  for (const variable of ECS_ENDPOINT_VARIABLES) {
+    if (!compose.environment.includes(variable)) drift.push(`${name}: environment: ${variable} is not set in compose: ECS sets it in every container of a task`);
+  }
   for (const variable of compose.environment) {
-    if (!model.environment.includes(variable) && !COMPOSE_ONLY_VARIABLES.includes(variable)) {
+    if (STATIC_KEY_VARIABLES.includes(variable)) {
+      drift.push(`${name}: environment: ${variable} is set in compose: a task's containers hold no AWS keys, they get the task role's from AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`);
+    } else if (!model.environment.includes(variable) && !COMPOSE_ONLY_VARIABLES.includes(variable) && !ECS_ENDPOINT_VARIABLES.includes(variable)) {
       drift.push(`${name}: environment: ${variable} is set in compose, not in the task model (nor one of COMPOSE_ONLY_VARIABLES)`);
     }
   }
   return drift;
+}
+
+/** The namespace owner must hold ECS's endpoint address, which the task containers' variables point at. */
+function ownerDrift(owner: Mapping | undefined): string[] {
+  if (owner === undefined) return [];
+  const networks = owner.networks;
+  const addresses =
+    typeof networks === 'object' && networks !== null && !Array.isArray(networks)
+      ? Object.values(networks).map((network) => (network as Mapping | null)?.ipv4_address)
+      : [];
+  return addresses.includes(ECS_ENDPOINT_ADDRESS)
+    ? []
+    : [`${NAMESPACE_OWNER}: holds no ipv4_address ${ECS_ENDPOINT_ADDRESS} (networks.NAME.ipv4_address): it serves ECS's endpoints there, for the containers in its namespace`];
 }
 
 function portDrift(containers: readonly TaskContainer[], owner: Mapping | undefined): string[] {

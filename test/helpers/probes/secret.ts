@@ -1,6 +1,7 @@
 // Piped into `node` inside the frontend container (`docker compose exec`):
 // reads the secret as the services do, with the SDK and the container's own
-// environment (SECRET_ID, the emulator's endpoint and dummy credentials).
+// environment (SECRET_ID, the emulator's endpoint, and the task role's
+// credentials from ECS's endpoint in the task: the container holds no keys).
 // Prints its versions and token, as JSON, to the test that asked: never log it.
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 

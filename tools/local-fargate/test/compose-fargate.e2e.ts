@@ -1,21 +1,26 @@
-// `npm run compose:fargate` on a real Docker engine: the task's CPU and
-// memory enforced as Fargate enforces them, read back from the kernel.
+// `npm run compose:fargate` on a real Docker engine, at another of Fargate's
+// sizes than the task definition's (--cpu/--memory): the task's CPU and
+// memory enforced as Fargate enforces them, read back from the kernel, and
+// reported by ECS's task metadata endpoint inside the task.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeFargateFor, taskSizes } from '../compose-fargate.ts';
+import { composeFargateFor, resized, taskSizes } from '../compose-fargate.ts';
 import { ComposeStack, docker } from '../../../test/helpers/compose.ts';
 import { PROJECT_NAME } from '../../../services/shared/project.ts';
 
 const PROJECT = `${PROJECT_NAME}-e2e-fargate`;
 const stack = new ComposeStack(PROJECT);
-const sizes = taskSizes();
+// The task definition's CPU with twice its memory: the CPU measurements
+// below stay those of the deployed task, and the memory shows the resize.
+const definition = taskSizes();
+const sizes = resized(definition, definition.cpu, definition.memory * 2);
 const APPS = sizes.containers.map((container) => container.name);
 const MiB = 1024 * 1024;
 
-const composeFargate = (action: 'up' | 'down') => composeFargateFor(PROJECT, action);
+const composeFargate = (action: 'up' | 'down') => composeFargateFor(PROJECT, action, sizes);
 
 /** The cgroup v1 folder of a process for one controller, from /proc/PID/cgroup, as the kernel places it. */
 function cgroupOf(pid: number, controller: string): string {
@@ -80,4 +85,26 @@ test('one busy container takes the whole task quota while the other idles, and n
   assert.ok(mine > quota * 0.8, `${busy} used ${mine.toFixed(3)} vCPU of the task's ${quota}`);
   // ...and never more than the task's quota, whatever the host has free.
   assert.ok(all < quota * 1.05, `the task used ${all.toFixed(3)} vCPU, over its quota of ${quota}`);
+});
+
+test("ECS's endpoints report the resized task, give the task role's credentials at a random path, and stay out of the task's cgroup", async () => {
+  const script = `const uri = process.env.ECS_CONTAINER_METADATA_URI_V4;
+    const credentials = await (await fetch('http://169.254.170.2' + process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)).json();
+    const task = await (await fetch(uri + '/task')).json();
+    console.log(JSON.stringify({ path: process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, keyId: credentials.AccessKeyId, limits: task.Limits, containers: task.Containers.map((c) => [c.Name, c.Limits]) }));`;
+  const seen = JSON.parse(await stack.compose(['exec', '-T', 'backend', 'node', '--input-type=module', '-e', script]));
+  // compose:fargate gives each task a new UUID, as ECS does.
+  assert.match(seen.path, /^\/v2\/credentials\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(seen.keyId, /^ASIA/);
+  assert.deepEqual(seen.limits, { CPU: sizes.cpu / 1024, Memory: sizes.memory });
+  // Each container's weight (CPU units) and memory limit, as resized.
+  assert.deepEqual(seen.containers, sizes.containers.map((c) => [c.name, { CPU: c.cpu, Memory: c.memory }]));
+  assert.notEqual(sizes.memory, definition.memory, 'a size other than the task definition\'s');
+
+  // On Fargate ECS's endpoints take none of the task's CPU or memory: here the namespace owner serves them from outside its cgroup.
+  const taskCgroup = join(cgroupOf(await pidOf(APPS[0]!), 'cpu'), '..');
+  assert.ok(!cgroupOf(await pidOf('task'), 'cpu').startsWith(`${taskCgroup}/`), 'the namespace owner is in the task cgroup');
+
+  const res = await fetch('http://localhost:3000/api/hello?name=fargate');
+  assert.equal(res.status, 200, await res.text());
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { FARGATE_SIZES, fargateOverride, parseCommandLine, resized, taskSizes } from '../compose-fargate.ts';
 
 const definition = taskSizes();
@@ -50,6 +51,12 @@ test("Fargate's valid combinations only", () => {
 test('the override for another size carries its weights and memory limits', () => {
   const override = fargateOverride(resized(task, 1024, 2048), '/task');
   assert.equal((override.match(/cgroup_parent: \/task\n\s+cpus: 0\n\s+cpu_shares: 512\n\s+mem_limit: 1024m/g) ?? []).length, 2, override);
+});
+
+test("the namespace owner stays out of the task's cgroup, and tells the metadata endpoint the task's size", () => {
+  const { services } = parse(fargateOverride(resized(task, 1024, 2048), '/task')) as { services: Record<string, Record<string, unknown>> };
+  assert.deepEqual(services.task, { environment: { TASK_CPU: '1024', TASK_MEMORY: '2048' } });
+  assert.deepEqual(Object.keys(services).sort(), ['backend', 'frontend', 'task']);
 });
 
 test('a bad size exits 2 with one line naming the option and the usage', () => {

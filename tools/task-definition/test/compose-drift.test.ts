@@ -135,6 +135,36 @@ const changes: ReadonlyArray<{ change: string; make: (services: Services) => voi
     make: (s) => void delete s.frontend!.environment.BACKEND_URL,
     reported: /^frontend: environment: BACKEND_URL is set in the task model, not in compose$/,
   },
+  {
+    change: "the task metadata endpoint's variable, which ECS sets, removed",
+    make: (s) => void delete s.frontend!.environment.ECS_CONTAINER_METADATA_URI_V4,
+    reported: /^frontend: environment: ECS_CONTAINER_METADATA_URI_V4 is not set in compose: ECS sets it in every container of a task$/,
+  },
+  {
+    change: "the credentials endpoint's variable, which ECS sets, removed",
+    make: (s) => void delete s.backend!.environment.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
+    reported: /^backend: environment: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set in compose: ECS sets it in every container of a task$/,
+  },
+  {
+    change: 'static AWS keys on an app container',
+    make: (s) => void (s.backend!.environment.AWS_ACCESS_KEY_ID = 'test'),
+    reported: /^backend: environment: AWS_ACCESS_KEY_ID is set in compose: a task's containers hold no AWS keys/,
+  },
+  {
+    change: 'a session token on an app container',
+    make: (s) => void (s.frontend!.environment.AWS_SESSION_TOKEN = 'token'),
+    reported: /^frontend: environment: AWS_SESSION_TOKEN is set in compose: a task's containers hold no AWS keys/,
+  },
+  {
+    change: "the namespace owner without ECS's endpoint address",
+    make: (s) => void delete s.task!.networks,
+    reported: /^task: holds no ipv4_address 169\.254\.170\.2 \(networks\.NAME\.ipv4_address\)/,
+  },
+  {
+    change: "the namespace owner at another address",
+    make: (s) => void (s.task!.networks.default.ipv4_address = '169.254.170.3'),
+    reported: /^task: holds no ipv4_address 169\.254\.170\.2/,
+  },
 ];
 
 for (const { change, make, reported } of changes) {
@@ -181,13 +211,20 @@ test('the same value written in other units is not a difference', () => {
   assert.deepEqual(drift, []);
 });
 
-test('compose-only services and the emulator variables are not differences', () => {
+test('compose-only services, the emulator variables and the namespace owner\'s own settings are not differences', () => {
   const drift = composeDrift(
     composeWith((s) => {
       s.aws!.cpus = 4;
       s['secret-init']!.user = 'root';
+      s['secret-init']!.environment.AWS_ACCESS_KEY_ID = 'other';
       s.backend!.environment.AWS_REGION = 'eu-west-1';
       s.backend!.depends_on.aws = { condition: 'service_healthy' };
+      // The owner runs ECS's endpoints: its image, user, keys and mounts are its own.
+      s.task!.user = '1000:1000';
+      s.task!.image = 'another-endpoints-image';
+      s.task!.volumes = [];
+      s.task!.environment.AWS_SESSION_TOKEN = 'token';
+      s.frontend!.environment.ECS_CONTAINER_METADATA_URI_V4 = 'http://169.254.170.2/v4/0123456789abcdef-frontend';
     }),
   );
   assert.deepEqual(drift, []);
@@ -205,7 +242,9 @@ test('a malformed value is an error that names where it is', () => {
 test("a sidecar whose image the code names is held to compose's image; it needs no Dockerfile", () => {
   const image = 'public.ecr.aws/docker/library/busybox:1.37';
   const containers: TaskContainer[] = [...taskContainers(), { definition: { name: 'sidecar', image, essential: false } }];
-  const withSidecar = (sidecarImage: string) => composeWith((s) => void (s.sidecar = { image: sidecarImage, network_mode: 'service:task', stop_grace_period: '30s' }));
+  // ECS gives a sidecar its endpoints as it gives every container.
+  const environment = { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/sidecar', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/id' };
+  const withSidecar = (sidecarImage: string) => composeWith((s) => void (s.sidecar = { image: sidecarImage, network_mode: 'service:task', stop_grace_period: '30s', environment }));
   assert.deepEqual(composeDrift(withSidecar(image), containers), []);
   assert.deepEqual(composeDrift(withSidecar('busybox:latest'), containers), [`sidecar: image, when no Dockerfile builds it: task model ${image}, compose busybox:latest`]);
   assert.throws(() => taskContainers({ family: 'f', containerDefinitions: [{ name: 'worker', image: '{{WORKER_IMAGE}}' }] }), /"worker" built by the stack that CONTAINER_SOURCES/);
