@@ -10,7 +10,9 @@ import { shedLoad } from './overload.ts';
 import { healthRoutes } from './routes/health.ts';
 import { helloRoute } from './routes/hello.ts';
 import { pageRoutes } from './routes/page.ts';
+import { taskRoute } from './routes/task.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
+import { TaskMetadata } from './task-metadata.ts';
 
 export const SERVICE = 'frontend';
 
@@ -34,10 +36,13 @@ export function buildApp(config: FrontendConfig, deps: Partial<Deps> = {}) {
   });
   // Closed after the server has stopped and in-flight requests are done.
   app.addHook('onClose', () => backend.close());
+  const metadata = new TaskMetadata({ uri: config.metadataUri });
+  app.addHook('onClose', () => metadata.close());
 
   shedLoad(app, config.maxEventLoopDelayMs);
   healthRoutes(app, backend);
   helloRoute(app, backend, identity);
+  taskRoute(app, metadata);
   pageRoutes(app, identity);
   return app;
 }

@@ -48,3 +48,21 @@ export const FrontendHello = Type.Object({
   frontend: Identity,
   hopMs: Type.Number({ description: 'Duration of the localhost call to the backend, in milliseconds' }),
 });
+
+/** One container of the task: what it used over the endpoint's last interval, and its memory limit. */
+export const ContainerUsage = Type.Object({
+  name: Type.String(),
+  cpu: Type.Union([Type.Number(), Type.Null()], { description: 'vCPU used over the last interval; null before a first sample (a container just started)' }),
+  memoryMiB: Type.Union([Type.Number(), Type.Null()], { description: 'MiB used, without reclaimable page cache, as `docker stats` counts it; null before a first sample' }),
+  memoryLimitMiB: Type.Number({ description: "The container's own memory limit, else the task's" }),
+});
+
+/** GET /api/task on the frontend: the task's size and each container's use of it, from the ECS task metadata endpoint. */
+export const TaskUsage = Type.Object({
+  limits: Type.Object({
+    cpu: Type.Number({ description: "The task's vCPU" }),
+    memoryMiB: Type.Number({ description: "The task's memory, in MiB" }),
+  }),
+  containers: Type.Array(ContainerUsage),
+});
+export type TaskUsage = Static<typeof TaskUsage>;

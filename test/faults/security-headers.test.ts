@@ -47,6 +47,8 @@ test('every frontend answer, HTML, asset, JSON or JSON error, carries the securi
     ['/assets/page.css', 200],
     ['/api/hello?name=x', 200],
     ['/api/hello?name=%3Cscript%3E', 400],
+    // No task metadata endpoint in this test: its JSON 503.
+    ['/api/task', 503],
     ['/health/ready', 200],
     ['/nope', 404],
   ];

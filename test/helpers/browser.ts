@@ -43,3 +43,30 @@ export async function openPage(t: TestContext, url: string): Promise<BrowserPage
   if (response?.status() !== 200) throw new Error(`${url} answered ${response?.status()}`);
   return { page, problems };
 }
+
+// Counts the colours of a PNG image, given as a data: URL. It runs in the
+// browser, which decodes the image; a string, as tsconfig has no DOM types.
+const COUNT_COLOURS = `async (src) => {
+  const image = new Image();
+  image.src = src;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const { data } = context.getImageData(0, 0, image.width, image.height);
+  const seen = new Set();
+  for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+  return seen.size;
+}`;
+
+/** How many colours a screenshot holds, decoded by the browser on a blank page of its own: a blank one has one. */
+export async function colours(page: Page, png: Buffer): Promise<number> {
+  const blank = await page.context().browser()!.newPage();
+  try {
+    return (await blank.evaluate(`(${COUNT_COLOURS})(${JSON.stringify(`data:image/png;base64,${png.toString('base64')}`)})`)) as number;
+  } finally {
+    await blank.close();
+  }
+}
