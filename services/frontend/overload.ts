@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import underPressure from '@fastify/under-pressure';
 import { errorBody } from '../shared/errors.ts';
@@ -17,6 +18,20 @@ export function heapSheddingBound(heapLimit: number, constrainedMemory: number):
   return Math.round(0.75 * limit);
 }
 
+// As under-pressure samples: a stall sheds load until the next check, a second later.
+const STALL_CHECK_MS = 1_000;
+
+/** True while the previous check came on time: no later than `boundMs` after it was due. */
+function stallCheck(boundMs: number): () => Promise<boolean> {
+  let due: number | undefined;
+  return async () => {
+    const now = performance.now();
+    const late = due === undefined ? 0 : now - due;
+    due = now + STALL_CHECK_MS;
+    return late <= boundMs;
+  };
+}
+
 /**
  * Overloaded, answer 503 at once: a fast "try another task" is better for
  * the caller than a slow answer, and it gives the process room to recover.
@@ -25,6 +40,13 @@ export function shedLoad(app: App, maxEventLoopDelayMs: number): void {
   void app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
     maxHeapUsedBytes: heapSheddingBound(getHeapStatistics().heap_size_limit, process.constrainedMemory()),
+    // A stall: under-pressure's delay is the mean of a histogram it resets
+    // every second, and when its sampling timer runs first after a stall
+    // the reset drops the stall (a 3 s SIGSTOP went unseen 8 times in 8 with
+    // a busy timer list). Its health check runs on a timer of its own: one
+    // that comes late by more than the bound means the loop stalled.
+    healthCheck: stallCheck(maxEventLoopDelayMs),
+    healthCheckInterval: STALL_CHECK_MS,
     pressureHandler: (request, reply, type) => {
       // Health checks still answer: an overloaded task is not a dead one.
       if (request.url.startsWith('/health/')) return;
