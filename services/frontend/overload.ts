@@ -42,8 +42,8 @@ export function shedLoad(app: App, maxEventLoopDelayMs: number): void {
     maxHeapUsedBytes: heapSheddingBound(getHeapStatistics().heap_size_limit, process.constrainedMemory()),
     // A stall: under-pressure's delay is the mean of a histogram it resets
     // every second, and when its sampling timer runs first after a stall
-    // the reset drops the stall (a 3 s SIGSTOP went unseen 8 times in 8 with
-    // a busy timer list). Its health check runs on a timer of its own: one
+    // the reset drops the stall (tools/bench/stall-sampling.ts, docs/design.md).
+    // Its health check runs on a timer of its own: one
     // that comes late by more than the bound means the loop stalled.
     healthCheck: stallCheck(maxEventLoopDelayMs),
     healthCheckInterval: STALL_CHECK_MS,
