@@ -8,11 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import type { Static } from 'typebox';
 import { request } from 'undici';
-import { taskSizes } from '../../tools/local-fargate/compose-fargate.ts';
 import type { FrontendHello } from '../../services/shared/schemas.ts';
 import { compileCacheReport } from '../helpers/compile-cache.ts';
 import { openPage } from '../helpers/browser.ts';
 import { ComposeStack, docker, waitFor, type Container } from '../helpers/compose.ts';
+import { template } from '../helpers/synthesized.ts';
 import { PROJECT_NAME } from '../../services/shared/project.ts';
 
 const stack = new ComposeStack(`${PROJECT_NAME}-e2e`);
@@ -143,10 +143,11 @@ for (const service of APPS) {
     assert.deepEqual(container.HostConfig.CapDrop, ['ALL']);
     assert.deepEqual(container.HostConfig.SecurityOpt, ['no-new-privileges:true']);
     assert.equal(container.HostConfig.Init, true);
-    // The container's size in the task definition: its CPU units as a cap (plain compose), its memory.
-    const size = taskSizes().containers.find((c) => c.name === service)!;
-    assert.equal(container.HostConfig.NanoCpus, (size.cpu / 1024) * 1e9);
-    assert.equal(container.HostConfig.Memory, size.memory * 1024 * 1024);
+    // The container's size in the stack's task definition: its CPU units as a cap (plain compose), its memory.
+    const [definition] = Object.values(template().findResources('AWS::ECS::TaskDefinition'));
+    const size = (definition!.Properties.ContainerDefinitions as Array<{ Name: string; Cpu: number; Memory: number }>).find((c) => c.Name === service)!;
+    assert.equal(container.HostConfig.NanoCpus, (size.Cpu / 1024) * 1e9);
+    assert.equal(container.HostConfig.Memory, size.Memory * 1024 * 1024);
 
     // What the kernel says about the service's own process.
     const inside = JSON.parse(await stack.compose(['exec', '-T', service, 'node', '--input-type=module-typescript', '-', service], probe('process')));
